@@ -1,0 +1,16 @@
+"""POST /workspaces/{workspaceId}/api-keys"""
+
+from runs.http import Request, Response, api_handler, idempotent, json_response
+from runs.models.workspaces import ApiKeyCreateRequest
+from runs.services import workspaces
+
+
+@api_handler("api_keys_create")
+def handler(request: Request) -> Response:
+    body = request.json(ApiKeyCreateRequest)
+
+    def create() -> Response:
+        created = workspaces.create_api_key(request.principal, request.workspace_id, body)
+        return json_response(201, created, Location=f"{request.path}/{created.api_key.key_id}")
+
+    return idempotent(request, create)

@@ -1,0 +1,9 @@
+"""GET /workspaces/{workspaceId}/api-keys"""
+
+from runs.http import Request, Response, api_handler, json_response
+from runs.services import workspaces
+
+
+@api_handler("api_keys_list")
+def handler(request: Request) -> Response:
+    return json_response(200, workspaces.list_api_keys(request.workspace_id))

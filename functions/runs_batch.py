@@ -1,0 +1,16 @@
+"""POST /workspaces/{workspaceId}/runs/batch"""
+
+from runs.http import Request, Response, api_handler, idempotent, json_response
+from runs.models.runs import RunBatchCreateRequest, RunBatchResource
+from runs.services import runs
+
+
+@api_handler("runs_batch")
+def handler(request: Request) -> Response:
+    body = request.json(RunBatchCreateRequest)
+
+    def create() -> Response:
+        created = runs.create_batch(request.principal, request.workspace_id, body)
+        return json_response(201, RunBatchResource(runs=created))
+
+    return idempotent(request, create)

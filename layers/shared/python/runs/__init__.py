@@ -1,0 +1,1 @@
+"""The Runs API service library: models, services, data access, HTTP conventions, auth, settings."""

@@ -1,0 +1,127 @@
+"""Resource names and shapes shared by the CDK stack and the local stack.
+
+Both `stacks/` and `local/` build their tables, bucket, bus and queues from these definitions, so the
+deployed and the laptop resources cannot drift apart (a test compares them).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+API_BASE_PATH = "/api/v1"
+STAGE_NAME = "v1"
+SERVICE_NAME = "runs-api"
+LAMBDA_RUNTIME = "python3.12"
+LAMBDA_ARCHITECTURE = "arm64"
+
+# Environment variable names read by `runs.settings` (the CDK stack and local stack set them).
+ENV_RUNS_TABLE = "RUNS_TABLE"
+ENV_EVENTS_TABLE = "RUN_EVENTS_TABLE"
+ENV_DOCUMENTS_TABLE = "DOCUMENTS_TABLE"
+ENV_CONFIGURATIONS_TABLE = "CONFIGURATIONS_TABLE"
+ENV_WORKSPACES_TABLE = "WORKSPACES_TABLE"
+ENV_IDEMPOTENCY_TABLE = "IDEMPOTENCY_TABLE"
+ENV_BUCKET = "FILES_BUCKET"
+ENV_STATE_MACHINE_ARN = "STATE_MACHINE_ARN"
+ENV_EVENT_BUS = "EVENT_BUS_NAME"
+ENV_CORS_ORIGINS = "CORS_ALLOWED_ORIGINS"
+
+AUTH_HEADER = "X-API-Key"
+AUTHORIZER_CACHE_SECONDS = 300
+
+
+@dataclass(frozen=True)
+class KeyAttribute:
+    name: str
+    type: str = "S"  # DynamoDB scalar type: S or N
+
+
+@dataclass(frozen=True)
+class IndexDefinition:
+    name: str
+    partition_key: KeyAttribute
+    sort_key: KeyAttribute | None = None
+
+
+@dataclass(frozen=True)
+class TableDefinition:
+    """A DynamoDB table as both stacks create it (on-demand billing, point-in-time recovery on AWS)."""
+
+    logical_id: str
+    env_var: str
+    partition_key: KeyAttribute
+    sort_key: KeyAttribute | None = None
+    indexes: tuple[IndexDefinition, ...] = field(default_factory=tuple)
+    ttl_attribute: str | None = None
+    stream: str | None = None  # NEW_IMAGE / NEW_AND_OLD_IMAGES when a stream processor reads it
+
+    def physical_name(self, prefix: str) -> str:
+        return f"{prefix}-{self.logical_id}"
+
+
+PK = KeyAttribute("pk")
+SK = KeyAttribute("sk")
+
+RUNS_TABLE = TableDefinition(
+    logical_id="runs",
+    env_var=ENV_RUNS_TABLE,
+    partition_key=PK,
+    sort_key=SK,
+    indexes=(
+        # Runs of one input document, newest first: pk=WS#<ws>#DOC#<documentId>, sk=RUN#<runId>.
+        IndexDefinition("byDocument", KeyAttribute("gsi1pk"), KeyAttribute("gsi1sk")),
+    ),
+    stream="NEW_AND_OLD_IMAGES",
+)
+EVENTS_TABLE = TableDefinition(
+    logical_id="run-events",
+    env_var=ENV_EVENTS_TABLE,
+    partition_key=PK,
+    sort_key=KeyAttribute("seq", "N"),
+    ttl_attribute="expiresAt",
+    stream="NEW_IMAGE",
+)
+DOCUMENTS_TABLE = TableDefinition(
+    logical_id="documents", env_var=ENV_DOCUMENTS_TABLE, partition_key=PK, sort_key=SK
+)
+CONFIGURATIONS_TABLE = TableDefinition(
+    logical_id="configurations", env_var=ENV_CONFIGURATIONS_TABLE, partition_key=PK, sort_key=SK
+)
+WORKSPACES_TABLE = TableDefinition(
+    logical_id="workspaces", env_var=ENV_WORKSPACES_TABLE, partition_key=PK, sort_key=SK
+)
+IDEMPOTENCY_TABLE = TableDefinition(
+    logical_id="idempotency",
+    env_var=ENV_IDEMPOTENCY_TABLE,
+    partition_key=PK,
+    ttl_attribute="expiresAt",
+)
+
+TABLES: tuple[TableDefinition, ...] = (
+    RUNS_TABLE,
+    EVENTS_TABLE,
+    DOCUMENTS_TABLE,
+    CONFIGURATIONS_TABLE,
+    WORKSPACES_TABLE,
+    IDEMPOTENCY_TABLE,
+)
+
+# S3 layout (one bucket): inputs and outputs are per-version keys, never overwritten in place.
+BUCKET_LOGICAL_ID = "files"
+INPUT_KEY_TEMPLATE = "workspaces/{workspace_id}/documents/{document_id}/{filename}"
+OUTPUT_KEY_TEMPLATE = "workspaces/{workspace_id}/runs/{run_id}/output/{version}/{filename}"
+REPORT_KEY_TEMPLATE = "workspaces/{workspace_id}/runs/{run_id}/report.json"
+EVENTS_ARCHIVE_KEY_TEMPLATE = "workspaces/{workspace_id}/runs/{run_id}/events.ndjson"
+# Lifecycle: abandoned multipart uploads go after 1 day; noncurrent versions after 30 days.
+ABORT_INCOMPLETE_UPLOAD_DAYS = 1
+NONCURRENT_VERSION_EXPIRY_DAYS = 30
+
+EVENT_BUS_SUFFIX = "runs"
+EVENT_SOURCE = "runs.api"
+STATE_MACHINE_SUFFIX = "run-workflow"
+
+# Defaults for the local stack (DESIGN §9).
+LOCAL_RESOURCE_PREFIX = "runs-local"
+LOCAL_WORKSPACE_ID = "00000000-0000-7000-8000-000000000001"
+LOCAL_API_KEY = "local.devkey-change-me"
+LOCAL_REGION = "us-east-1"

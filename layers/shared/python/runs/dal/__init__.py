@@ -1,0 +1,1 @@
+"""Data access: the only code that talks to DynamoDB (and, in `runs.storage`, S3)."""

@@ -1,0 +1,84 @@
+"""Documents in the documents table: pk `WS#<ws>`, sk `DOC#<documentId>`."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from runs.dal import items as dynamo
+from runs.dal.clients import client
+from runs.models.base import format_timestamp
+from runs.models.documents import DocumentRecord
+from runs.settings import get_settings
+
+
+def _key(workspace_id: str, document_id: str) -> dict[str, str]:
+    return {"pk": f"WS#{workspace_id}", "sk": f"DOC#{document_id}"}
+
+
+def put_document(document: DocumentRecord) -> None:
+    """Insert a new document; never overwrites."""
+    client("dynamodb").put_item(
+        TableName=get_settings().documents_table,
+        Item=dynamo.serialize({**_key(document.workspace_id, document.id), **document.to_item()}),
+        ConditionExpression="attribute_not_exists(pk)",
+    )
+
+
+def get_document(workspace_id: str, document_id: str) -> DocumentRecord | None:
+    item = dynamo.get_item(get_settings().documents_table, _key(workspace_id, document_id))
+    return DocumentRecord.model_validate(item) if item else None
+
+
+def get_documents(workspace_id: str, document_ids: Sequence[str]) -> dict[str, DocumentRecord]:
+    """BatchGetItem (≤ 100 ids); missing ids are absent from the result."""
+    table = get_settings().documents_table
+    found: dict[str, DocumentRecord] = {}
+    pending: dict[str, Any] = {
+        table: {"Keys": [dynamo.serialize(_key(workspace_id, d)) for d in document_ids], "ConsistentRead": True}
+    }
+    while pending:
+        response = client("dynamodb").batch_get_item(RequestItems=pending)
+        for item in response.get("Responses", {}).get(table, []):
+            record = DocumentRecord.model_validate(dynamo.deserialize(item))
+            found[record.id] = record
+        pending = response.get("UnprocessedKeys") or {}
+    return found
+
+
+def mark_uploaded(document: DocumentRecord, *, size_bytes: int, at: datetime) -> DocumentRecord | None:
+    """pendingUpload → uploaded (conditional); returns the updated record, None if already changed."""
+    try:
+        response = client("dynamodb").update_item(
+            TableName=get_settings().documents_table,
+            Key=dynamo.serialize(_key(document.workspace_id, document.id)),
+            UpdateExpression="SET #status = :uploaded, sizeBytes = :size, uploadedAt = :at",
+            ConditionExpression="#status = :pending",
+            ExpressionAttributeNames={"#status": "status"},
+            ExpressionAttributeValues=dynamo.values(
+                uploaded="uploaded", pending="pendingUpload", size=size_bytes, at=format_timestamp(at)
+            ),
+            ReturnValues="ALL_NEW",
+        )
+    except ClientError as error:
+        if dynamo.is_condition_failure(error):
+            return None
+        raise
+    return DocumentRecord.model_validate(dynamo.deserialize(response["Attributes"]))
+
+
+def list_documents(
+    workspace_id: str, *, limit: int, start_key: dict[str, Any] | None
+) -> tuple[list[DocumentRecord], dict[str, Any] | None]:
+    records, resume, _ = dynamo.page_query(
+        table=get_settings().documents_table,
+        key_condition="pk = :pk AND begins_with(sk, :prefix)",
+        expression_values=dynamo.values(pk=f"WS#{workspace_id}", prefix="DOC#"),
+        limit=limit,
+        start_key=start_key,
+        forward=False,
+    )
+    return [DocumentRecord.model_validate(item) for item in records], resume

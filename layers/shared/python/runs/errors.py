@@ -1,0 +1,105 @@
+"""Domain errors: each has a stable `code` and an HTTP status; `runs.http` turns them into problem+json."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class FieldError:
+    path: str
+    message: str
+    code: str
+
+
+class ApiError(Exception):
+    """Base of every error a client may see. Subclasses fix `status`, `code` and `title`."""
+
+    status = 500
+    code = "INTERNAL"
+    title = "Internal error"
+
+    def __init__(self, detail: str | None = None, *, errors: list[FieldError] | None = None) -> None:
+        super().__init__(detail or self.title)
+        self.detail = detail or self.title
+        self.errors = errors or []
+
+
+class BadRequest(ApiError):
+    status, code, title = 400, "BAD_REQUEST", "Bad request"
+
+
+class Unauthenticated(ApiError):
+    status, code, title = 401, "UNAUTHENTICATED", "Missing or invalid API key"
+
+
+class Forbidden(ApiError):
+    status, code, title = 403, "FORBIDDEN", "Not allowed"
+
+
+class NotFound(ApiError):
+    status, code, title = 404, "NOT_FOUND", "Not found"
+
+
+class WorkspaceNotFound(NotFound):
+    code, title = "WORKSPACE_NOT_FOUND", "Workspace not found"
+
+
+class RunNotFound(NotFound):
+    code, title = "RUN_NOT_FOUND", "Run not found"
+
+
+class DocumentNotFound(NotFound):
+    code, title = "DOCUMENT_NOT_FOUND", "Document not found"
+
+
+class ConfigurationNotFound(NotFound):
+    code, title = "CONFIGURATION_NOT_FOUND", "Configuration not found"
+
+
+class ApiKeyNotFound(NotFound):
+    code, title = "API_KEY_NOT_FOUND", "API key not found"
+
+
+class Conflict(ApiError):
+    status, code, title = 409, "CONFLICT", "Conflict"
+
+
+class RunNotCancellable(Conflict):
+    code, title = "RUN_NOT_CANCELLABLE", "Run cannot be cancelled"
+
+
+class DocumentNotReady(Conflict):
+    code, title = "DOCUMENT_NOT_READY", "Document is not uploaded yet"
+
+
+class IdempotencyInProgress(Conflict):
+    code, title = "IDEMPOTENCY_IN_PROGRESS", "A request with this Idempotency-Key is still in progress"
+
+
+class ConcurrentUpdate(Conflict):
+    code, title = "CONCURRENT_UPDATE", "The resource changed while it was being updated; retry"
+
+
+class PayloadTooLarge(ApiError):
+    status, code, title = 413, "PAYLOAD_TOO_LARGE", "Payload too large"
+
+
+class UnsupportedMediaType(ApiError):
+    status, code, title = 415, "UNSUPPORTED_MEDIA_TYPE", "Unsupported media type"
+
+
+class ValidationFailed(ApiError):
+    status, code, title = 422, "VALIDATION_FAILED", "Request validation failed"
+
+
+class IdempotencyKeyReused(ValidationFailed):
+    code, title = "IDEMPOTENCY_KEY_REUSED", "Idempotency-Key was already used with a different request"
+
+
+class InvalidCursor(ValidationFailed):
+    code, title = "INVALID_CURSOR", "The cursor is invalid or belongs to other filters"
+
+
+class ConfigurationInvalid(ValidationFailed):
+    code, title = "CONFIGURATION_INVALID", "The configuration is invalid"

@@ -1,0 +1,183 @@
+"""Runs: create, batch, list, get, cancel. Every status change goes through `runs.dal.runs.transition`."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from runs.auth import Principal
+from runs.dal import documents as documents_store
+from runs.dal import runs as store
+from runs.dal.runs import NewEvent, RunFilter
+from runs.errors import (
+    ConcurrentUpdate,
+    DocumentNotFound,
+    DocumentNotReady,
+    FieldError,
+    RunNotCancellable,
+    RunNotFound,
+    ValidationFailed,
+)
+from runs.ids import id_ceiling, id_floor, is_valid_id, new_id
+from runs.models.base import PageMeta, format_timestamp, utc_now
+from runs.models.documents import DocumentRecord
+from runs.models.runs import (
+    RunBatchCreateRequest,
+    RunCreateOptions,
+    RunCreateRequest,
+    RunInputRecord,
+    RunListQuery,
+    RunOptions,
+    RunPage,
+    RunRecord,
+    RunResource,
+)
+from runs.services import configurations
+from runs.services.documents import refresh_upload_status
+from runs.services.paging import filters_fingerprint, make_cursor, read_cursor
+from runs.transitions import CANCELLABLE
+
+RUNS_PER_TRANSACTION = 50  # two writes per run (run + run.queued event), 100 per transaction
+MAX_TRANSITION_ATTEMPTS = 5
+
+
+def _new_run(
+    principal: Principal, workspace_id: str, document: DocumentRecord, configuration_id: str | None,
+    options: RunCreateOptions, now: datetime,
+) -> RunRecord:
+    return RunRecord(
+        id=new_id(), workspace_id=workspace_id, configuration_id=configuration_id, operation=options.operation,
+        status="queued",
+        options=RunOptions(
+            active_sheet_only=options.active_sheet_only, input_sheet_names=options.input_sheet_names,
+            dry_run=options.dry_run, log_level=options.log_level, metadata=options.metadata,
+        ),
+        created_at=now, created_by=principal.key_id,
+        input=RunInputRecord(
+            document_id=document.id, filename=document.filename, content_type=document.content_type,
+            size_bytes=document.size_bytes, sha256=document.sha256, object_key=document.object_key,
+        ),
+        event_seq=1,
+    )
+
+
+def _queued_event(run: RunRecord) -> NewEvent:
+    return NewEvent("run.queued", "Run queued", data={"operation": run.operation, "documentId": run.input.document_id})
+
+
+def _ready_document(document: DocumentRecord | None, document_id: str) -> DocumentRecord:
+    if document is None:
+        raise DocumentNotFound(f"Document {document_id} not found.")
+    document = refresh_upload_status(document)
+    if document.status != "uploaded":
+        raise DocumentNotReady(f"Document {document_id} has not been uploaded yet.")
+    return document
+
+
+def create_run(principal: Principal, workspace_id: str, request: RunCreateRequest) -> RunResource:
+    """Queue one run. Raises DocumentNotFound, DocumentNotReady, ConfigurationNotFound."""
+    document_id = request.input_document_id
+    document = _ready_document(documents_store.get_document(workspace_id, document_id), document_id)
+    configuration_id = configurations.resolve_for_run(workspace_id, request.configuration_id)
+    now = utc_now()
+    run = _new_run(principal, workspace_id, document, configuration_id, request.options, now)
+    store.create_runs([(run, _queued_event(run))], now)
+    return RunResource.from_record(run)
+
+
+def create_batch(principal: Principal, workspace_id: str, request: RunBatchCreateRequest) -> list[RunResource]:
+    """Queue one run per document, in request order; every document is checked before any run is written."""
+    found = documents_store.get_documents(workspace_id, request.document_ids)
+    problems: list[FieldError] = []
+    ready: list[DocumentRecord] = []
+    for index, document_id in enumerate(request.document_ids):
+        try:
+            ready.append(_ready_document(found.get(document_id), document_id))
+        except (DocumentNotFound, DocumentNotReady) as error:
+            problems.append(FieldError(f"documentIds.{index}", error.detail, error.code))
+    if problems:
+        first = problems[0].code
+        error_type = DocumentNotFound if first == DocumentNotFound.code else DocumentNotReady
+        raise error_type("No run was queued: " + "; ".join(p.message for p in problems), errors=problems)
+    configuration_id = configurations.resolve_for_run(workspace_id, request.configuration_id)
+    now = utc_now()
+    runs = [_new_run(principal, workspace_id, document, configuration_id, request.options, now) for document in ready]
+    for offset in range(0, len(runs), RUNS_PER_TRANSACTION):
+        store.create_runs([(run, _queued_event(run)) for run in runs[offset : offset + RUNS_PER_TRANSACTION]], now)
+    return [RunResource.from_record(run) for run in runs]
+
+
+def get_run_record(workspace_id: str, run_id: str) -> RunRecord:
+    """One GetItem. Raises RunNotFound for unknown, foreign or malformed ids alike."""
+    record = store.get_run(workspace_id, run_id) if is_valid_id(run_id) else None
+    if record is None:
+        raise RunNotFound(f"Run {run_id} not found.")
+    return record
+
+
+def etag(run: RunRecord) -> str:
+    return f'"{run.id}.{run.version}"'
+
+
+def list_runs(workspace_id: str, query: RunListQuery) -> RunPage:
+    """One page of runs, newest first by default; one Query unless filters thin the page."""
+    filters = {
+        "status": sorted(query.status or []), "operation": query.operation,
+        "configurationId": query.configuration_id, "inputDocumentId": query.input_document_id,
+        "createdAfter": query.created_after, "createdBefore": query.created_before, "q": query.q,
+        "sort": query.sort,
+    }
+    fingerprint = filters_fingerprint(filters)
+    start = read_cursor(query.cursor, fingerprint, _partition(workspace_id, query.input_document_id),
+                        "gsi1pk" if query.input_document_id else "pk")
+    records, resume, _ = store.list_runs(
+        workspace_id,
+        limit=query.limit,
+        newest_first=query.sort == "-createdAt",
+        run_filter=RunFilter(
+            statuses=tuple(sorted(set(query.status or []))), operation=query.operation,
+            configuration_id=query.configuration_id, q=query.q,
+        ),
+        document_id=query.input_document_id,
+        id_from=id_floor(_millis(query.created_after) + 1) if query.created_after else None,
+        id_to=id_ceiling(_millis(query.created_before) - 1) if query.created_before else None,
+        start_key=start,
+    )
+    unfiltered = not any(v for k, v in filters.items() if k != "sort")
+    total = store.count_runs(workspace_id) if query.include_total and unfiltered else None
+    return RunPage(
+        items=[RunResource.from_record(record) for record in records],
+        meta=PageMeta(limit=query.limit, has_more=resume is not None,
+                      next_cursor=make_cursor(resume, fingerprint), total_count=total),
+    )
+
+
+def _partition(workspace_id: str, document_id: str | None) -> str:
+    return f"WS#{workspace_id}#DOC#{document_id}" if document_id else f"WS#{workspace_id}"
+
+
+def _millis(moment: datetime) -> int:
+    if moment.tzinfo is None:
+        raise ValidationFailed(
+            "Times need a time zone.",
+            errors=[FieldError("createdAfter/createdBefore", "include a time zone, e.g. Z", "timezone_required")],
+        )
+    return int(moment.timestamp() * 1000)
+
+
+def cancel_run(principal: Principal, workspace_id: str, run_id: str) -> RunRecord:
+    """queued|running → cancelled. A cancelled run is returned unchanged; a finished one is 409.
+
+    Races with the workflow are settled by the conditional write: the loser rereads and decides again.
+    """
+    for _ in range(MAX_TRANSITION_ATTEMPTS):
+        run = get_run_record(workspace_id, run_id)
+        if run.status == "cancelled":
+            return run
+        if run.status not in CANCELLABLE:
+            raise RunNotCancellable(f"Run {run_id} has already {run.status}.")
+        now = utc_now()
+        changes = {"completedAt": format_timestamp(now)}
+        if store.transition(run, "cancelled", changes=changes, at=now,
+                            event=NewEvent("run.cancelled", "Run cancelled", data={"by": principal.key_id})):
+            return get_run_record(workspace_id, run_id)
+    raise ConcurrentUpdate()
