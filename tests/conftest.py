@@ -9,3 +9,15 @@ os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "testing")
 os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
 os.environ.setdefault("POWERTOOLS_SERVICE_NAME", "runs-api-tests")
 os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
+
+
+def pytest_collection_modifyitems(items: list) -> None:  # type: ignore[type-arg]
+    """Keep each expensive session fixture on one xdist worker: one synth, one local stack."""
+    import pytest
+
+    for item in items:
+        path = str(item.fspath)
+        for group in ("infra", "e2e"):
+            if f"/tests/{group}/" in path:
+                item.add_marker(pytest.mark.xdist_group(group))
+                item.add_marker(getattr(pytest.mark, group))

@@ -38,7 +38,8 @@ class RecordModel(BaseModel):
     model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="ignore")
 
     def to_item(self) -> dict[str, Any]:
-        return self.model_dump(mode="json", by_alias=True)
+        """Attributes to store; unknown (None) values are left out so `attribute_not_exists` means unset."""
+        return self.model_dump(mode="json", by_alias=True, exclude_none=True)
 
 
 def format_timestamp(value: datetime) -> str:

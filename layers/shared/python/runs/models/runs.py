@@ -125,7 +125,7 @@ class RunRecord(RecordModel):
 
     id: str
     workspace_id: str
-    configuration_id: str | None
+    configuration_id: str | None = None
     operation: Operation
     status: RunStatus
     options: RunOptions
@@ -183,7 +183,7 @@ class RunResource(ResponseModel):
     id: str
     object: Literal["run"] = "run"
     workspace_id: str
-    configuration_id: str | None
+    configuration_id: str | None = None
     operation: Operation
     status: RunStatus
     options: RunOptionsView

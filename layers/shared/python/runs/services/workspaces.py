@@ -5,7 +5,7 @@ from __future__ import annotations
 from runs import auth
 from runs.auth import Principal
 from runs.dal import workspaces as store
-from runs.errors import ApiKeyNotFound, Unauthenticated, WorkspaceNotFound
+from runs.errors import ApiKeyNotFound, Conflict, Unauthenticated, WorkspaceNotFound
 from runs.ids import is_valid_id, new_id
 from runs.models.base import PageMeta, utc_now
 from runs.models.workspaces import (
@@ -46,7 +46,8 @@ def _resource(record: WorkspaceRecord, principal: Principal) -> WorkspaceResourc
 def create_workspace(principal: Principal, request: WorkspaceCreateRequest) -> WorkspaceResource:
     """A new workspace; the creating key becomes its admin."""
     record = WorkspaceRecord(id=new_id(), name=request.name, created_at=utc_now(), created_by=principal.key_id)
-    store.create_workspace(record, admin_key_id=principal.key_id)
+    if not store.create_workspace(record, admin_key_id=principal.key_id):
+        raise Conflict("The workspace could not be created; retry.")
     return _resource(record, principal)
 
 
