@@ -15,6 +15,7 @@ import boto3
 import pytest
 from botocore.config import Config
 from moto.moto_server.threaded_moto_server import ThreadedMotoServer
+from runs import constants
 
 from local.moto_stack import (
     LOCAL_CORS_ORIGINS,
@@ -24,7 +25,6 @@ from local.moto_stack import (
     provision_resources,
     start_moto_server,
 )
-from runs import constants
 
 PREFIX = "runs-provisioning"
 
@@ -74,9 +74,7 @@ def test_table_has_the_indexes_of_its_definition(
     moto: LocalMotoServer, resources: LocalResources, table: constants.TableDefinition
 ) -> None:
     description = _client("dynamodb", moto.endpoint_url).describe_table(TableName=table.physical_name(PREFIX))
-    indexes = {
-        index["IndexName"]: index for index in description["Table"].get("GlobalSecondaryIndexes", [])
-    }
+    indexes = {index["IndexName"]: index for index in description["Table"].get("GlobalSecondaryIndexes", [])}
     assert set(indexes) == {index.name for index in table.indexes}
     types = {a["AttributeName"]: a["AttributeType"] for a in description["Table"]["AttributeDefinitions"]}
     for index in table.indexes:
@@ -110,7 +108,9 @@ def test_table_has_the_ttl_and_stream_of_its_definition(
 
 def test_only_the_defined_tables_are_created(moto: LocalMotoServer, resources: LocalResources) -> None:
     names = _client("dynamodb", moto.endpoint_url).list_tables()["TableNames"]
-    assert {n for n in names if n.startswith(PREFIX + "-")} == {t.physical_name(PREFIX) for t in constants.TABLES}
+    assert {n for n in names if n.startswith(PREFIX + "-")} == {
+        t.physical_name(PREFIX) for t in constants.TABLES
+    }
 
 
 def test_environment_names_every_resource_under_the_constants_variables(resources: LocalResources) -> None:
@@ -140,7 +140,10 @@ def test_bucket_is_versioned_and_allows_local_browser_origins(
 
 def test_event_bus_exists(moto: LocalMotoServer, resources: LocalResources) -> None:
     events = _client("events", moto.endpoint_url)
-    assert events.describe_event_bus(Name=resources.event_bus)["Name"] == f"{PREFIX}-{constants.EVENT_BUS_SUFFIX}"
+    assert (
+        events.describe_event_bus(Name=resources.event_bus)["Name"]
+        == f"{PREFIX}-{constants.EVENT_BUS_SUFFIX}"
+    )
 
 
 def test_provisioning_twice_is_a_no_op(moto: LocalMotoServer, resources: LocalResources) -> None:
@@ -157,7 +160,7 @@ def slow_condition_checks(monkeypatch: pytest.MonkeyPatch) -> None:
     import moto.dynamodb.models as models
     import moto.dynamodb.models.table as table_module
 
-    original = table_module.get_filter_expression
+    original = table_module.get_filter_expression  # type: ignore[attr-defined]
 
     class SlowCondition:
         def __init__(self, condition: Any) -> None:
@@ -234,7 +237,9 @@ def test_concurrent_transactions_on_one_item_have_exactly_one_winner(
                             "ConditionExpression": "#s = :old",
                             "ExpressionAttributeNames": {"#s": "status"},
                             "ExpressionAttributeValues": {
-                                ":old": {"S": "queued"}, ":new": {"S": "running"}, ":who": {"N": str(contender)}
+                                ":old": {"S": "queued"},
+                                ":new": {"S": "running"},
+                                ":who": {"N": str(contender)},
                             },
                         }
                     },
