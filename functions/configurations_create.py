@@ -3,7 +3,6 @@
 from typing import Any
 
 from pydantic import RootModel
-
 from runs.http import Request, Response, api_handler, idempotent, json_response
 from runs.services import configurations
 

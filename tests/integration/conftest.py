@@ -16,7 +16,13 @@ from typing import Any
 
 import pytest
 
-from local.moto_stack import LocalMotoServer, apply_environment, aws_environment, provision_resources, start_moto_server
+from local.moto_stack import (
+    LocalMotoServer,
+    apply_environment,
+    aws_environment,
+    provision_resources,
+    start_moto_server,
+)
 
 ADMIN_KEY = "itadmin.integration-secret-0001"
 
@@ -55,8 +61,15 @@ class Api:
     extra_headers: dict[str, str] = field(default_factory=dict)
 
     def call(
-        self, method: str, path: str, *, json_body: Any = None, body: bytes | None = None,
-        headers: dict[str, str] | None = None, query: dict[str, Any] | None = None, api_key: str | None = None,
+        self,
+        method: str,
+        path: str,
+        *,
+        json_body: Any = None,
+        body: bytes | None = None,
+        headers: dict[str, str] | None = None,
+        query: dict[str, Any] | None = None,
+        api_key: str | None = None,
     ) -> ApiResponse:
         from runs.routes import ROUTES
 
@@ -71,7 +84,10 @@ class Api:
         multi_query = {k: (v if isinstance(v, list) else [str(v)]) for k, v in (query or {}).items()}
         binary = all_headers.get("Content-Type", "").startswith("multipart/")
         event: dict[str, Any] = {
-            "resource": route.full_path, "path": path, "httpMethod": method, "headers": all_headers,
+            "resource": route.full_path,
+            "path": path,
+            "httpMethod": method,
+            "headers": all_headers,
             "multiValueHeaders": {k: [v] for k, v in all_headers.items()},
             "queryStringParameters": {k: v[-1] for k, v in multi_query.items()} or None,
             "multiValueQueryStringParameters": multi_query or None,
@@ -127,10 +143,15 @@ def make_csv_upload(api: Api, content: bytes = b"email,name\na@example.com,Ann\n
     """Upload a small document through the multipart route; returns its id."""
     boundary = "testboundary"
     body = (
-        f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{filename}\"\r\n"
-        f"Content-Type: text/csv\r\n\r\n"
-    ).encode() + content + f"\r\n--{boundary}--\r\n".encode()
-    response = api.call("POST", api.ws("/documents"), body=body,
-                        headers={"Content-Type": f"multipart/form-data; boundary={boundary}"})
+        (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="{filename}"\r\n'
+            f"Content-Type: text/csv\r\n\r\n"
+        ).encode()
+        + content
+        + f"\r\n--{boundary}--\r\n".encode()
+    )
+    response = api.call(
+        "POST", api.ws("/documents"), body=body, headers={"Content-Type": f"multipart/form-data; boundary={boundary}"}
+    )
     assert response.status == 201, response.body
     return str(response.json()["document"]["id"])

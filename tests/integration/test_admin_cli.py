@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import pytest
+from runs import admin
 
 from local.moto_stack import LocalMotoServer, provision_resources
-from runs import admin
 from tests.integration.conftest import Api
 
 
-def test_bootstrap_prints_a_key_that_works(moto_server: LocalMotoServer, capsys: pytest.CaptureFixture[str],
-                                          monkeypatch: pytest.MonkeyPatch) -> None:
+def test_bootstrap_prints_a_key_that_works(
+    moto_server: LocalMotoServer, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     from runs.dal.clients import client
     from runs.settings import get_settings
 

@@ -46,8 +46,9 @@ def test_wrong_types_are_422_with_paths(api: Api, body: dict) -> None:  # type: 
 
 
 def test_form_encoded_body_is_415(api: Api) -> None:
-    response = api.call("POST", api.ws("/runs"), body=b"a=b",
-                        headers={"Content-Type": "application/x-www-form-urlencoded"})
+    response = api.call(
+        "POST", api.ws("/runs"), body=b"a=b", headers={"Content-Type": "application/x-www-form-urlencoded"}
+    )
     _problem(response, 415, "UNSUPPORTED_MEDIA_TYPE")
 
 
@@ -62,8 +63,9 @@ def test_oversized_multipart_file_is_413(api: Api) -> None:
     content = b"a," * (2 * 1024 * 1024 + 10)
     body = (f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="x.csv"\r\n\r\n').encode()
     body += content + f"\r\n--{boundary}--\r\n".encode()
-    response = api.call("POST", api.ws("/documents"), body=body,
-                        headers={"Content-Type": f"multipart/form-data; boundary={boundary}"})
+    response = api.call(
+        "POST", api.ws("/documents"), body=body, headers={"Content-Type": f"multipart/form-data; boundary={boundary}"}
+    )
     _problem(response, 413, "PAYLOAD_TOO_LARGE")
 
 
@@ -75,6 +77,7 @@ def test_bad_cursor_is_422(api: Api, cursor: str) -> None:
 def test_cursor_from_another_workspace_is_422(api: Api) -> None:
     from runs.ids import new_id
     from runs.services.workspaces import bootstrap_workspace
+
     from tests.integration.conftest import ADMIN_KEY
 
     document_id = make_csv_upload(api)
@@ -86,8 +89,18 @@ def test_cursor_from_another_workspace_is_422(api: Api) -> None:
     _problem(other.call("GET", other.ws("/runs"), query={"limit": 1, "cursor": cursor}), 422, "INVALID_CURSOR")
 
 
-@pytest.mark.parametrize("query", [{"limit": "0"}, {"limit": "201"}, {"limit": "ten"}, {"status": "done"},
-                                   {"sort": "name"}, {"createdAfter": "yesterday"}, {"unknown": "1"}])
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"limit": "0"},
+        {"limit": "201"},
+        {"limit": "ten"},
+        {"status": "done"},
+        {"sort": "name"},
+        {"createdAfter": "yesterday"},
+        {"unknown": "1"},
+    ],
+)
 def test_bad_list_query_is_422(api: Api, query: dict) -> None:  # type: ignore[type-arg]
     _problem(api.call("GET", api.ws("/runs"), query=query), 422, "VALIDATION_FAILED")
 
@@ -108,8 +121,12 @@ def test_malformed_workspace_id_is_404_for_platform_admin(api: Api) -> None:
 
 
 def test_bad_document_declarations_are_422(api: Api) -> None:
-    for body in ({"filename": "../etc/passwd.csv", "sizeBytes": 5}, {"filename": "a.exe", "sizeBytes": 5},
-                 {"filename": "a.csv", "sizeBytes": 0}, {"filename": "a.csv"}):
+    for body in (
+        {"filename": "../etc/passwd.csv", "sizeBytes": 5},
+        {"filename": "a.exe", "sizeBytes": 5},
+        {"filename": "a.csv", "sizeBytes": 0},
+        {"filename": "a.csv"},
+    ):
         _problem(api.call("POST", api.ws("/documents"), json_body=body), 422, "VALIDATION_FAILED")
 
 
@@ -120,12 +137,17 @@ def test_declared_document_over_the_limit_is_413(api: Api) -> None:
 
 def test_multipart_without_file_field_is_422(api: Api) -> None:
     body = b'--b\r\nContent-Disposition: form-data; name="other"\r\n\r\nx\r\n--b--\r\n'
-    response = api.call("POST", api.ws("/documents"), body=body,
-                        headers={"Content-Type": "multipart/form-data; boundary=b"})
+    response = api.call(
+        "POST", api.ws("/documents"), body=body, headers={"Content-Type": "multipart/form-data; boundary=b"}
+    )
     _problem(response, 422, "VALIDATION_FAILED")
 
 
 def test_long_idempotency_key_is_422(api: Api) -> None:
-    response = api.call("POST", api.ws("/runs"), json_body={"inputDocumentId": "0190a000-0000-7000-8000-000000000000"},
-                        headers={"Idempotency-Key": "k" * 300})
+    response = api.call(
+        "POST",
+        api.ws("/runs"),
+        json_body={"inputDocumentId": "0190a000-0000-7000-8000-000000000000"},
+        headers={"Idempotency-Key": "k" * 300},
+    )
     _problem(response, 422, "VALIDATION_FAILED")

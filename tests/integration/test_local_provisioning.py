@@ -108,9 +108,7 @@ def test_table_has_the_ttl_and_stream_of_its_definition(
 
 def test_only_the_defined_tables_are_created(moto: LocalMotoServer, resources: LocalResources) -> None:
     names = _client("dynamodb", moto.endpoint_url).list_tables()["TableNames"]
-    assert {n for n in names if n.startswith(PREFIX + "-")} == {
-        t.physical_name(PREFIX) for t in constants.TABLES
-    }
+    assert {n for n in names if n.startswith(PREFIX + "-")} == {t.physical_name(PREFIX) for t in constants.TABLES}
 
 
 def test_environment_names_every_resource_under_the_constants_variables(resources: LocalResources) -> None:
@@ -124,9 +122,7 @@ def test_environment_names_every_resource_under_the_constants_variables(resource
     assert resources.environment == expected
 
 
-def test_bucket_is_versioned_and_allows_local_browser_origins(
-    moto: LocalMotoServer, resources: LocalResources
-) -> None:
+def test_bucket_is_versioned_and_allows_local_browser_origins(moto: LocalMotoServer, resources: LocalResources) -> None:
     s3 = _client("s3", moto.endpoint_url)
     assert s3.get_bucket_versioning(Bucket=resources.bucket)["Status"] == "Enabled"
     (rule,) = s3.get_bucket_cors(Bucket=resources.bucket)["CORSRules"]
@@ -140,10 +136,7 @@ def test_bucket_is_versioned_and_allows_local_browser_origins(
 
 def test_event_bus_exists(moto: LocalMotoServer, resources: LocalResources) -> None:
     events = _client("events", moto.endpoint_url)
-    assert (
-        events.describe_event_bus(Name=resources.event_bus)["Name"]
-        == f"{PREFIX}-{constants.EVENT_BUS_SUFFIX}"
-    )
+    assert events.describe_event_bus(Name=resources.event_bus)["Name"] == f"{PREFIX}-{constants.EVENT_BUS_SUFFIX}"
 
 
 def test_provisioning_twice_is_a_no_op(moto: LocalMotoServer, resources: LocalResources) -> None:

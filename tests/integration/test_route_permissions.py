@@ -6,8 +6,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-
 from runs.routes import ROUTES, Route
+
 from tests.integration.conftest import ADMIN_KEY, Api, make_csv_upload
 
 NOT_FOUND_CODES = {
@@ -31,13 +31,21 @@ def world(api: Api) -> dict[str, Any]:
     run_id = other.call("POST", other.ws("/runs"), json_body={"inputDocumentId": document_id}).json()["id"]
     configuration_id = other.call("POST", other.ws("/configurations"), json_body=CONFIGURATION).json()["id"]
     key_id = other.call("POST", other.ws("/api-keys"), json_body={"name": "k", "role": "viewer"}).json()["apiKey"][
-        "keyId"]
+        "keyId"
+    ]
     viewer = api.call("POST", api.ws("/api-keys"), json_body={"name": "viewer", "role": "viewer"}).json()["secret"]
     outsider = other.call("POST", other.ws("/api-keys"), json_body={"name": "o", "role": "admin"}).json()["secret"]
     return {
-        "a": api, "ids": {"runId": run_id, "documentId": document_id, "configurationId": configuration_id,
-                          "keyId": key_id, "workspaceId": api.workspace_id},
-        "viewer": viewer, "outsider": outsider,
+        "a": api,
+        "ids": {
+            "runId": run_id,
+            "documentId": document_id,
+            "configurationId": configuration_id,
+            "keyId": key_id,
+            "workspaceId": api.workspace_id,
+        },
+        "viewer": viewer,
+        "outsider": outsider,
     }
 
 
@@ -70,8 +78,9 @@ def test_route_with_a_key_lacking_the_permission_is_403(world: dict[str, Any], r
     assert response.json()["code"] == "FORBIDDEN"
 
 
-@pytest.mark.parametrize("route", [r for r in ROUTES if set(r.path_parameters) & set(NOT_FOUND_CODES)],
-                         ids=lambda r: r.handler)
+@pytest.mark.parametrize(
+    "route", [r for r in ROUTES if set(r.path_parameters) & set(NOT_FOUND_CODES)], ids=lambda r: r.handler
+)
 def test_resource_of_another_workspace_is_404(world: dict[str, Any], route: Route) -> None:
     response = world["a"].call(route.method, _path(route, world["ids"]), json_body=_body(route))
     assert response.status == 404, (route.handler, response.body)

@@ -13,8 +13,9 @@ def _create(api: Api, document_id: str, **body: object) -> dict:  # type: ignore
 
 def test_create_accepts_snake_case_spellings(api: Api) -> None:
     document_id = make_csv_upload(api)
-    response = api.call("POST", api.ws("/runs"),
-                        json_body={"input_document_id": document_id, "options": {"active_sheet_only": True}})
+    response = api.call(
+        "POST", api.ws("/runs"), json_body={"input_document_id": document_id, "options": {"active_sheet_only": True}}
+    )
     assert response.status == 201, response.body
     assert response.json()["options"]["activeSheetOnly"] is True
 
@@ -22,15 +23,48 @@ def test_create_accepts_snake_case_spellings(api: Api) -> None:
 def test_run_resource_has_every_documented_key(api: Api) -> None:
     run = _create(api, make_csv_upload(api))
     assert set(run) == {
-        "id", "object", "workspaceId", "configurationId", "operation", "status", "options", "attempt",
-        "maxAttempts", "failureCode", "failureStage", "failureMessage", "progress", "createdAt", "startedAt",
-        "completedAt", "durationSeconds", "createdBy", "input", "output", "links",
+        "id",
+        "object",
+        "workspaceId",
+        "configurationId",
+        "operation",
+        "status",
+        "options",
+        "attempt",
+        "maxAttempts",
+        "failureCode",
+        "failureStage",
+        "failureMessage",
+        "progress",
+        "createdAt",
+        "startedAt",
+        "completedAt",
+        "durationSeconds",
+        "createdBy",
+        "input",
+        "output",
+        "links",
     }
     assert run["createdAt"].endswith("Z") and len(run["createdAt"]) == 24
-    assert set(run["links"]) == {"self", "eventsStream", "eventsDownload", "inputDownload", "output",
-                                 "outputDownload", "metrics", "fields", "columns"}
-    assert run["output"] == {"ready": False, "filename": None, "contentType": None, "sizeBytes": None,
-                             "origin": None, "downloadUrl": None}
+    assert set(run["links"]) == {
+        "self",
+        "eventsStream",
+        "eventsDownload",
+        "inputDownload",
+        "output",
+        "outputDownload",
+        "metrics",
+        "fields",
+        "columns",
+    }
+    assert run["output"] == {
+        "ready": False,
+        "filename": None,
+        "contentType": None,
+        "sizeBytes": None,
+        "origin": None,
+        "downloadUrl": None,
+    }
 
 
 def test_unknown_key_is_422_with_its_path(api: Api) -> None:
@@ -44,8 +78,11 @@ def test_unknown_key_is_422_with_its_path(api: Api) -> None:
 
 def test_active_sheet_only_with_sheet_names_is_422(api: Api) -> None:
     document_id = make_csv_upload(api)
-    response = api.call("POST", api.ws("/runs"), json_body={
-        "inputDocumentId": document_id, "options": {"activeSheetOnly": True, "inputSheetNames": ["A"]}})
+    response = api.call(
+        "POST",
+        api.ws("/runs"),
+        json_body={"inputDocumentId": document_id, "options": {"activeSheetOnly": True, "inputSheetNames": ["A"]}},
+    )
     assert response.status == 422
     assert response.json()["errors"][0]["path"] == "options"
 
@@ -57,8 +94,11 @@ def test_run_on_unknown_document_is_404(api: Api) -> None:
 
 
 def test_run_on_pending_document_is_409(api: Api) -> None:
-    created = api.call("POST", api.ws("/documents"),
-                       json_body={"filename": "big.xlsx", "contentType": "application/vnd.ms-excel", "sizeBytes": 10})
+    created = api.call(
+        "POST",
+        api.ws("/documents"),
+        json_body={"filename": "big.xlsx", "contentType": "application/vnd.ms-excel", "sizeBytes": 10},
+    )
     assert created.status == 201, created.body
     response = api.call("POST", api.ws("/runs"), json_body={"inputDocumentId": created.json()["document"]["id"]})
     assert response.status == 409
@@ -185,8 +225,12 @@ def test_idempotency_key_with_another_body_is_422(api: Api) -> None:
     document_id = make_csv_upload(api)
     headers = {"Idempotency-Key": "abc-456"}
     api.call("POST", api.ws("/runs"), json_body={"inputDocumentId": document_id}, headers=headers)
-    other = api.call("POST", api.ws("/runs"),
-                     json_body={"inputDocumentId": document_id, "options": {"dryRun": True}}, headers=headers)
+    other = api.call(
+        "POST",
+        api.ws("/runs"),
+        json_body={"inputDocumentId": document_id, "options": {"dryRun": True}},
+        headers=headers,
+    )
     assert other.status == 422
     assert other.json()["code"] == "IDEMPOTENCY_KEY_REUSED"
 

@@ -7,7 +7,6 @@ from collections.abc import Callable
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
 from runs import transitions
 from runs.dal import runs as store
 from runs.dal.runs import NewEvent
@@ -15,6 +14,7 @@ from runs.errors import RunNotCancellable
 from runs.models.base import utc_now
 from runs.models.runs import RunRecord
 from runs.services import runs as service
+
 from tests.integration.conftest import Api, make_csv_upload
 
 STATUSES = ["queued", "running", "succeeded", "failed", "cancelled"]
@@ -32,8 +32,13 @@ def _read(api: Api, run_id: str) -> RunRecord:
 
 def _move(api: Api, run_id: str, target: str) -> bool:
     record = _read(api, run_id)
-    return store.transition(record, target, changes={}, event=NewEvent(f"run.{target}", target),  # type: ignore[arg-type]
-                            at=utc_now())
+    return store.transition(
+        record,
+        target,
+        changes={},
+        event=NewEvent(f"run.{target}", target),  # type: ignore[arg-type]
+        at=utc_now(),
+    )
 
 
 def _race(*actions: Callable[[], object]) -> list[object]:

@@ -52,7 +52,9 @@ def test_configuration_schema_agrees_with_the_shared_spec() -> None:
     assert set(ours["required"]) == set(spec["required"])
     assert set(ours["$defs"]["FieldSpec"]["properties"]) == set(spec["$defs"]["field"]["properties"])
     assert set(ours["$defs"]["Settings"]["properties"]) == set(spec["$defs"]["settings"]["properties"])
-    assert ours["$defs"]["FieldSpec"]["properties"]["type"]["enum"] == spec["$defs"]["field"]["properties"]["type"]["enum"]
+    assert (
+        ours["$defs"]["FieldSpec"]["properties"]["type"]["enum"] == spec["$defs"]["field"]["properties"]["type"]["enum"]
+    )
     transforms = ours["$defs"]["FieldSpec"]["properties"]["transforms"]["items"]["enum"]
     assert transforms == spec["$defs"]["field"]["properties"]["transforms"]["items"]["enum"]
     kinds = {v["properties"]["kind"]["const"] for v in spec["$defs"]["validator"]["oneOf"]}

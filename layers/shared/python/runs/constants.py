@@ -81,15 +81,11 @@ EVENTS_TABLE = TableDefinition(
     ttl_attribute="expiresAt",
     stream="NEW_IMAGE",
 )
-DOCUMENTS_TABLE = TableDefinition(
-    logical_id="documents", env_var=ENV_DOCUMENTS_TABLE, partition_key=PK, sort_key=SK
-)
+DOCUMENTS_TABLE = TableDefinition(logical_id="documents", env_var=ENV_DOCUMENTS_TABLE, partition_key=PK, sort_key=SK)
 CONFIGURATIONS_TABLE = TableDefinition(
     logical_id="configurations", env_var=ENV_CONFIGURATIONS_TABLE, partition_key=PK, sort_key=SK
 )
-WORKSPACES_TABLE = TableDefinition(
-    logical_id="workspaces", env_var=ENV_WORKSPACES_TABLE, partition_key=PK, sort_key=SK
-)
+WORKSPACES_TABLE = TableDefinition(logical_id="workspaces", env_var=ENV_WORKSPACES_TABLE, partition_key=PK, sort_key=SK)
 IDEMPOTENCY_TABLE = TableDefinition(
     logical_id="idempotency",
     env_var=ENV_IDEMPOTENCY_TABLE,

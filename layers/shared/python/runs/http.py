@@ -70,9 +70,7 @@ class Request:
 
     def json(self, model: type[ModelT]) -> ModelT:
         """The JSON body as `model`; raises 415 for another media type, 400 for bad JSON, 422 for bad data."""
-        if self.content_type and self.content_type != "application/json" and not self.content_type.endswith(
-            "+json"
-        ):
+        if self.content_type and self.content_type != "application/json" and not self.content_type.endswith("+json"):
             raise UnsupportedMediaType(f"Send the body as application/json, not {self.content_type}.")
         try:
             payload = json.loads(self.body or b"null")
@@ -156,8 +154,9 @@ def json_response(status: int, payload: BaseModel | Mapping[str, Any] | list[Any
     if isinstance(payload, BaseModel):
         data: Any = payload.model_dump(mode="json", by_alias=True)
     elif isinstance(payload, list):
-        data = [item.model_dump(mode="json", by_alias=True) if isinstance(item, BaseModel) else item
-                for item in payload]
+        data = [
+            item.model_dump(mode="json", by_alias=True) if isinstance(item, BaseModel) else item for item in payload
+        ]
     else:
         data = payload
     body = json.dumps(data, separators=(",", ":"), ensure_ascii=False)
@@ -284,8 +283,8 @@ def idempotent(request: Request, operation: Callable[[], Response]) -> Response:
         return operation()
     if not 1 <= len(key) <= 255:
         raise ValidationFailed(
-            "Idempotency-Key must be 1–255 characters.",
-            errors=[FieldError("Idempotency-Key", "must be 1–255 characters", "string_length")],
+            "Idempotency-Key must be 1 to 255 characters.",
+            errors=[FieldError("Idempotency-Key", "must be 1 to 255 characters", "string_length")],
         )
     scope = f"{request.route.handler}#{request.path}#{request.principal.key_id}#{key}"
     request_hash = hashlib.sha256(request.content_type.encode() + b"\n" + request.body).hexdigest()
@@ -297,7 +296,9 @@ def idempotent(request: Request, operation: Callable[[], Response]) -> Response:
             raise IdempotencyInProgress()
         stored = held.response
         return Response(
-            int(stored["status"]), str(stored["body"]), stored.get("contentType"),
+            int(stored["status"]),
+            str(stored["body"]),
+            stored.get("contentType"),
             {**dict(stored.get("headers") or {}), "Idempotent-Replayed": "true"},
         )
     try:
@@ -309,8 +310,12 @@ def idempotent(request: Request, operation: Callable[[], Response]) -> Response:
         body = response.body.decode() if isinstance(response.body, bytes) else response.body
         idempotency.complete(
             scope,
-            {"status": response.status, "body": body, "contentType": response.content_type,
-             "headers": dict(response.headers)},
+            {
+                "status": response.status,
+                "body": body,
+                "contentType": response.content_type,
+                "headers": dict(response.headers),
+            },
         )
     else:
         idempotency.release(scope)

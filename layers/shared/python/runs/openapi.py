@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel
-from pydantic.json_schema import models_json_schema
+from pydantic.json_schema import JsonSchemaMode, models_json_schema
 
 from runs.constants import AUTH_HEADER
 from runs.routes import ROUTES, Route
@@ -41,8 +41,15 @@ def _query_parameters(model: type[BaseModel], schemas: dict[str, Any]) -> list[d
         public = getattr(alias, "serialization_alias", None)
         key = public(name) if callable(public) else name
         schema = schemas.get(key) or {}
-        parameters.append({"name": key, "in": "query", "required": field.is_required(), "schema": schema,
-                           **({"explode": True} if schema.get("type") == "array" else {})})
+        parameters.append(
+            {
+                "name": key,
+                "in": "query",
+                "required": field.is_required(),
+                "schema": schema,
+                **({"explode": True} if schema.get("type") == "array" else {}),
+            }
+        )
     return parameters
 
 
@@ -50,7 +57,7 @@ def build_document() -> dict[str, Any]:
     """The OpenAPI 3.1 document of every route."""
     from runs.models.base import Problem
 
-    models: set[tuple[type[BaseModel], str]] = {(Problem, "serialization")}
+    models: set[tuple[type[BaseModel], JsonSchemaMode]] = {(Problem, "serialization")}
     for route in ROUTES:
         if route.request_model:
             models.add((_model(route.request_model), "validation"))
@@ -82,7 +89,7 @@ def build_document() -> dict[str, Any]:
 
 
 def _operation(route: Route, keys: dict[Any, Any]) -> dict[str, Any]:
-    def ref(reference: str, mode: str) -> dict[str, Any]:
+    def ref(reference: str, mode: JsonSchemaMode) -> dict[str, Any]:
         return dict(keys[(_model(reference), mode)])
 
     parameters: list[dict[str, Any]] = [
@@ -93,8 +100,14 @@ def _operation(route: Route, keys: dict[Any, Any]) -> dict[str, Any]:
         properties = query_model.model_json_schema(by_alias=True)["properties"]
         parameters.extend(_query_parameters(query_model, properties))
     if route.method == "POST":
-        parameters.append({"name": "Idempotency-Key", "in": "header", "required": False,
-                           "schema": {"type": "string", "maxLength": 255}})
+        parameters.append(
+            {
+                "name": "Idempotency-Key",
+                "in": "header",
+                "required": False,
+                "schema": {"type": "string", "maxLength": 255},
+            }
+        )
     operation: dict[str, Any] = {
         "operationId": route.handler,
         "summary": route.summary,
@@ -106,18 +119,24 @@ def _operation(route: Route, keys: dict[Any, Any]) -> dict[str, Any]:
         content: dict[str, Any] = {"application/json": {"schema": ref(route.request_model, "validation")}}
         if route.multipart:
             content["multipart/form-data"] = {
-                "schema": {"type": "object", "required": ["file"],
-                           "properties": {"file": {"type": "string", "format": "binary"}}}
+                "schema": {
+                    "type": "object",
+                    "required": ["file"],
+                    "properties": {"file": {"type": "string", "format": "binary"}},
+                }
             }
         operation["requestBody"] = {"required": True, "content": content}
     success: dict[str, Any] = {"description": route.summary}
     if route.response_model:
         schema = ref(route.response_model, "serialization")
-        success["content"] = {"application/json": {"schema": {"type": "array", "items": schema}
-                                                   if route.response_is_list else schema}}
+        success["content"] = {
+            "application/json": {"schema": {"type": "array", "items": schema} if route.response_is_list else schema}
+        }
     problem = {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
     responses = {str(route.success_status): success}
-    responses.update({status: {"description": "Problem", "content": problem} for status in ERROR_STATUSES[route.method]})
+    responses.update(
+        {status: {"description": "Problem", "content": problem} for status in ERROR_STATUSES[route.method]}
+    )
     operation["responses"] = responses
     return operation
 

@@ -46,6 +46,4 @@ def object_size(key: str) -> int | None:
 
 def put_object(key: str, body: bytes, *, content_type: str, sha256_b64: str | None = None) -> None:
     extra = {"ChecksumSHA256": sha256_b64} if sha256_b64 else {}
-    client("s3").put_object(
-        Bucket=get_settings().files_bucket, Key=key, Body=body, ContentType=content_type, **extra
-    )
+    client("s3").put_object(Bucket=get_settings().files_bucket, Key=key, Body=body, ContentType=content_type, **extra)

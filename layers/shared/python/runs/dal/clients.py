@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 from typing import Any
 
 import boto3
@@ -13,7 +13,7 @@ from runs.settings import get_settings
 _CONFIG = Config(retries={"mode": "standard", "max_attempts": 4}, connect_timeout=3, read_timeout=10)
 
 
-@lru_cache(maxsize=None)
+@cache
 def client(service: str) -> Any:
     settings = get_settings()
     return boto3.client(service, region_name=settings.region, endpoint_url=settings.endpoint_url, config=_CONFIG)

@@ -57,8 +57,11 @@ def activate(workspace_id: str, configuration_id: str, at: datetime) -> bool:
                     "Put": {
                         "TableName": table,
                         "Item": dynamo.serialize(
-                            {**_active_key(workspace_id), "configurationId": configuration_id,
-                             "activatedAt": format_timestamp(at)}
+                            {
+                                **_active_key(workspace_id),
+                                "configurationId": configuration_id,
+                                "activatedAt": format_timestamp(at),
+                            }
                         ),
                     }
                 },

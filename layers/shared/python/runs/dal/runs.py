@@ -18,7 +18,6 @@ from botocore.exceptions import ClientError
 from runs import transitions
 from runs.dal import items as dynamo
 from runs.dal.clients import client
-from runs.errors import ConcurrentUpdate
 from runs.models.base import format_timestamp
 from runs.models.runs import RunRecord, RunStatus
 from runs.settings import get_settings
@@ -118,7 +117,10 @@ def transition(
     names = {"#status": "status", "#version": "version", "#eventSeq": "eventSeq"}
     sets = ["#status = :target", "#version = :nextVersion", "#eventSeq = :nextSeq"]
     expression_values = dynamo.values(
-        target=target, version=run.version, nextVersion=run.version + 1, nextSeq=run.event_seq + 1,
+        target=target,
+        version=run.version,
+        nextVersion=run.version + 1,
+        nextSeq=run.event_seq + 1,
         **{f"source{i}": source for i, source in enumerate(sources)},
     )
     for index, (attribute, value) in enumerate(changes.items()):
@@ -226,7 +228,7 @@ def count_runs(workspace_id: str) -> int:
         if start:
             request["ExclusiveStartKey"] = start
         response = client("dynamodb").query(**request)
-        total += response.get("Count", 0)
+        total += int(response.get("Count", 0))
         start = response.get("LastEvaluatedKey")
         if not start:
             return total
@@ -242,8 +244,3 @@ def list_events(run_id: str, *, after_seq: int = 0, limit: int = 500) -> list[di
         ConsistentRead=True,
     )
     return [dynamo.deserialize(item) for item in response.get("Items", [])]
-
-
-def raise_if_lost(succeeded: bool) -> None:
-    if not succeeded:
-        raise ConcurrentUpdate()

@@ -14,8 +14,14 @@ RunStatus = Literal["queued", "running", "succeeded", "failed", "cancelled"]
 Operation = Literal["process", "validate"]
 LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR"]
 FailureCode = Literal[
-    "INPUT_MISSING", "INPUT_UNREADABLE", "INPUT_TOO_LARGE", "UNSUPPORTED_FILE_TYPE", "SHEET_NOT_FOUND",
-    "CONFIGURATION_INVALID", "TIMEOUT", "INTERNAL",
+    "INPUT_MISSING",
+    "INPUT_UNREADABLE",
+    "INPUT_TOO_LARGE",
+    "UNSUPPORTED_FILE_TYPE",
+    "SHEET_NOT_FOUND",
+    "CONFIGURATION_INVALID",
+    "TIMEOUT",
+    "INTERNAL",
 ]
 FailureStage = Literal["prepare", "read", "detect", "map", "transform", "validate", "write", "finalize"]
 RunId = Annotated[str, Field(pattern=r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")]
@@ -31,8 +37,12 @@ class RunCreateOptions(RequestModel):
     active_sheet_only: bool = False
     input_sheet_names: Annotated[list[SheetName], Field(max_length=100)] | None = None
     log_level: LogLevel | None = None
-    metadata: Annotated[dict[Annotated[str, Field(max_length=100)], Annotated[str, Field(max_length=1000)]],
-                        Field(max_length=50)] | None = None
+    metadata: (
+        Annotated[
+            dict[Annotated[str, Field(max_length=100)], Annotated[str, Field(max_length=1000)]], Field(max_length=50)
+        ]
+        | None
+    ) = None
 
     @field_validator("input_sheet_names")
     @classmethod

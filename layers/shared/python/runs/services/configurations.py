@@ -23,16 +23,27 @@ from runs.services.paging import filters_fingerprint, make_cursor, read_cursor
 
 def _resource(record: ConfigurationRecord, active_id: str | None) -> ConfigurationResource:
     return ConfigurationResource(
-        id=record.id, workspace_id=record.workspace_id, name=record.name, active=record.id == active_id,
-        built_in=False, created_at=record.created_at, created_by=record.created_by, document=record.document,
+        id=record.id,
+        workspace_id=record.workspace_id,
+        name=record.name,
+        active=record.id == active_id,
+        built_in=False,
+        created_at=record.created_at,
+        created_by=record.created_by,
+        document=record.document,
     )
 
 
 def default_configuration(workspace_id: str) -> ConfigurationResource:
     active = store.get_active_configuration_id(workspace_id)
     return ConfigurationResource(
-        id=DEFAULT_CONFIGURATION_ID, workspace_id=workspace_id, name=DEFAULT_CONFIGURATION.name,
-        active=active is None, built_in=True, created_at=None, created_by=None,
+        id=DEFAULT_CONFIGURATION_ID,
+        workspace_id=workspace_id,
+        name=DEFAULT_CONFIGURATION.name,
+        active=active is None,
+        built_in=True,
+        created_at=None,
+        created_by=None,
         document=DEFAULT_CONFIGURATION.model_dump(mode="json", by_alias=True),
     )
 
@@ -41,9 +52,12 @@ def create_configuration(principal: Principal, workspace_id: str, document: dict
     """Validate and store; raises ValidationFailed (422) with `errors[]` paths for an invalid document."""
     configuration = validate(Configuration, document)
     record = ConfigurationRecord(
-        id=new_id(), workspace_id=workspace_id, name=configuration.name,
+        id=new_id(),
+        workspace_id=workspace_id,
+        name=configuration.name,
         document=configuration.model_dump(mode="json", by_alias=True),
-        created_at=utc_now(), created_by=principal.key_id,
+        created_at=utc_now(),
+        created_by=principal.key_id,
     )
     store.put_configuration(record)
     return _resource(record, active_id=None)

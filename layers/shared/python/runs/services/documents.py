@@ -45,7 +45,7 @@ def parse_multipart_file(content_type_header: str, body: bytes) -> UploadedFile:
     )
     if not message.is_multipart():
         raise _invalid("file", "the body is not multipart/form-data with a boundary", "multipart_invalid")
-    for part in message.iter_parts():  # type: ignore[attr-defined]
+    for part in message.iter_parts():
         assert isinstance(part, Message)
         if part.get_param("name", header="content-disposition") != "file":
             continue
@@ -73,24 +73,32 @@ def _object_key(workspace_id: str, document_id: str, filename: str) -> str:
     return INPUT_KEY_TEMPLATE.format(workspace_id=workspace_id, document_id=document_id, filename=filename)
 
 
-def create_presigned(principal: Principal, workspace_id: str, request: DocumentCreateRequest) -> DocumentCreatedResource:
+def create_presigned(
+    principal: Principal, workspace_id: str, request: DocumentCreateRequest
+) -> DocumentCreatedResource:
     """A `pendingUpload` document and a POST policy limited to its declared size."""
     settings = get_settings()
     if request.size_bytes > settings.max_document_bytes:
         raise PayloadTooLarge(f"Documents are limited to {settings.max_document_bytes} bytes.")
     document_id = new_id()
     record = DocumentRecord(
-        id=document_id, workspace_id=workspace_id, filename=request.filename, content_type=request.content_type,
-        size_bytes=request.size_bytes, status="pendingUpload",
+        id=document_id,
+        workspace_id=workspace_id,
+        filename=request.filename,
+        content_type=request.content_type,
+        size_bytes=request.size_bytes,
+        status="pendingUpload",
         object_key=_object_key(workspace_id, document_id, request.filename),
-        created_at=utc_now(), created_by=principal.key_id,
+        created_at=utc_now(),
+        created_by=principal.key_id,
     )
     post = storage.presign_upload(record.object_key, content_type=request.content_type, max_bytes=request.size_bytes)
     store.put_document(record)
     return DocumentCreatedResource(
         document=DocumentResource.from_record(record),
-        upload=UploadInstructions(method="POST", url=post.url, fields=post.fields, headers={},
-                                  expires_at=post.expires_at),
+        upload=UploadInstructions(
+            method="POST", url=post.url, fields=post.fields, headers={}, expires_at=post.expires_at
+        ),
     )
 
 
@@ -100,13 +108,24 @@ def create_uploaded(principal: Principal, workspace_id: str, upload: UploadedFil
     now = utc_now()
     digest = hashlib.sha256(upload.content).digest()
     record = DocumentRecord(
-        id=document_id, workspace_id=workspace_id, filename=upload.filename, content_type=upload.content_type,
-        size_bytes=len(upload.content), sha256=digest.hex(), status="uploaded",
+        id=document_id,
+        workspace_id=workspace_id,
+        filename=upload.filename,
+        content_type=upload.content_type,
+        size_bytes=len(upload.content),
+        sha256=digest.hex(),
+        status="uploaded",
         object_key=_object_key(workspace_id, document_id, upload.filename),
-        created_at=now, uploaded_at=now, created_by=principal.key_id,
+        created_at=now,
+        uploaded_at=now,
+        created_by=principal.key_id,
     )
-    storage.put_object(record.object_key, upload.content, content_type=upload.content_type,
-                       sha256_b64=base64.b64encode(digest).decode())
+    storage.put_object(
+        record.object_key,
+        upload.content,
+        content_type=upload.content_type,
+        sha256_b64=base64.b64encode(digest).decode(),
+    )
     store.put_document(record)
     return DocumentCreatedResource(document=DocumentResource.from_record(record), upload=None)
 

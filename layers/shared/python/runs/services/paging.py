@@ -28,8 +28,10 @@ def read_cursor(cursor: str | None, fingerprint: str, partition: str, partition_
     key = payload.get("k")
     if payload.get("f") != fingerprint:
         raise InvalidCursor("This cursor was issued for other filters or another sort order.")
-    if not isinstance(key, dict) or key.get(partition_attribute) != partition or not all(
-        isinstance(value, str) for value in key.values()
+    if (
+        not isinstance(key, dict)
+        or key.get(partition_attribute) != partition
+        or not all(isinstance(value, str) for value in key.values())
     ):
         raise InvalidCursor("The cursor is not valid.")
     return key

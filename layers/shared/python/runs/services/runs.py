@@ -41,20 +41,35 @@ MAX_TRANSITION_ATTEMPTS = 5
 
 
 def _new_run(
-    principal: Principal, workspace_id: str, document: DocumentRecord, configuration_id: str | None,
-    options: RunCreateOptions, now: datetime,
+    principal: Principal,
+    workspace_id: str,
+    document: DocumentRecord,
+    configuration_id: str | None,
+    options: RunCreateOptions,
+    now: datetime,
 ) -> RunRecord:
     return RunRecord(
-        id=new_id(), workspace_id=workspace_id, configuration_id=configuration_id, operation=options.operation,
+        id=new_id(),
+        workspace_id=workspace_id,
+        configuration_id=configuration_id,
+        operation=options.operation,
         status="queued",
         options=RunOptions(
-            active_sheet_only=options.active_sheet_only, input_sheet_names=options.input_sheet_names,
-            dry_run=options.dry_run, log_level=options.log_level, metadata=options.metadata,
+            active_sheet_only=options.active_sheet_only,
+            input_sheet_names=options.input_sheet_names,
+            dry_run=options.dry_run,
+            log_level=options.log_level,
+            metadata=options.metadata,
         ),
-        created_at=now, created_by=principal.key_id,
+        created_at=now,
+        created_by=principal.key_id,
         input=RunInputRecord(
-            document_id=document.id, filename=document.filename, content_type=document.content_type,
-            size_bytes=document.size_bytes, sha256=document.sha256, object_key=document.object_key,
+            document_id=document.id,
+            filename=document.filename,
+            content_type=document.content_type,
+            size_bytes=document.size_bytes,
+            sha256=document.sha256,
+            object_key=document.object_key,
         ),
         event_seq=1,
     )
@@ -121,21 +136,31 @@ def etag(run: RunRecord) -> str:
 def list_runs(workspace_id: str, query: RunListQuery) -> RunPage:
     """One page of runs, newest first by default; one Query unless filters thin the page."""
     filters = {
-        "status": sorted(query.status or []), "operation": query.operation,
-        "configurationId": query.configuration_id, "inputDocumentId": query.input_document_id,
-        "createdAfter": query.created_after, "createdBefore": query.created_before, "q": query.q,
+        "status": sorted(query.status or []),
+        "operation": query.operation,
+        "configurationId": query.configuration_id,
+        "inputDocumentId": query.input_document_id,
+        "createdAfter": query.created_after,
+        "createdBefore": query.created_before,
+        "q": query.q,
         "sort": query.sort,
     }
     fingerprint = filters_fingerprint(filters)
-    start = read_cursor(query.cursor, fingerprint, _partition(workspace_id, query.input_document_id),
-                        "gsi1pk" if query.input_document_id else "pk")
+    start = read_cursor(
+        query.cursor,
+        fingerprint,
+        _partition(workspace_id, query.input_document_id),
+        "gsi1pk" if query.input_document_id else "pk",
+    )
     records, resume, _ = store.list_runs(
         workspace_id,
         limit=query.limit,
         newest_first=query.sort == "-createdAt",
         run_filter=RunFilter(
-            statuses=tuple(sorted(set(query.status or []))), operation=query.operation,
-            configuration_id=query.configuration_id, q=query.q,
+            statuses=tuple(sorted(set(query.status or []))),
+            operation=query.operation,
+            configuration_id=query.configuration_id,
+            q=query.q,
         ),
         document_id=query.input_document_id,
         id_from=id_floor(_millis(query.created_after) + 1) if query.created_after else None,
@@ -146,8 +171,12 @@ def list_runs(workspace_id: str, query: RunListQuery) -> RunPage:
     total = store.count_runs(workspace_id) if query.include_total and unfiltered else None
     return RunPage(
         items=[RunResource.from_record(record) for record in records],
-        meta=PageMeta(limit=query.limit, has_more=resume is not None,
-                      next_cursor=make_cursor(resume, fingerprint), total_count=total),
+        meta=PageMeta(
+            limit=query.limit,
+            has_more=resume is not None,
+            next_cursor=make_cursor(resume, fingerprint),
+            total_count=total,
+        ),
     )
 
 
@@ -177,7 +206,12 @@ def cancel_run(principal: Principal, workspace_id: str, run_id: str) -> RunRecor
             raise RunNotCancellable(f"Run {run_id} has already {run.status}.")
         now = utc_now()
         changes = {"completedAt": format_timestamp(now)}
-        if store.transition(run, "cancelled", changes=changes, at=now,
-                            event=NewEvent("run.cancelled", "Run cancelled", data={"by": principal.key_id})):
+        if store.transition(
+            run,
+            "cancelled",
+            changes=changes,
+            at=now,
+            event=NewEvent("run.cancelled", "Run cancelled", data={"by": principal.key_id}),
+        ):
             return get_run_record(workspace_id, run_id)
     raise ConcurrentUpdate()

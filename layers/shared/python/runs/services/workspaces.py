@@ -38,8 +38,11 @@ def authenticate(headers: dict[str, str]) -> Principal:
 def _resource(record: WorkspaceRecord, principal: Principal) -> WorkspaceResource:
     role = principal.role_in(record.id)
     return WorkspaceResource(
-        id=record.id, name=record.name, role=role,  # type: ignore[arg-type]
-        created_at=record.created_at, created_by=record.created_by,
+        id=record.id,
+        name=record.name,
+        role=role,  # type: ignore[arg-type]
+        created_at=record.created_at,
+        created_by=record.created_by,
     )
 
 
@@ -61,14 +64,19 @@ def get_workspace(principal: Principal, workspace_id: str) -> WorkspaceResource:
 def list_workspaces(principal: Principal) -> WorkspacePage:
     records = store.list_workspaces(None if principal.platform_admin else list(principal.roles))
     items = [_resource(record, principal) for record in records]
-    return WorkspacePage(items=items, meta=PageMeta(limit=len(items), has_more=False, next_cursor=None,
-                                                    total_count=len(items)))
+    return WorkspacePage(
+        items=items, meta=PageMeta(limit=len(items), has_more=False, next_cursor=None, total_count=len(items))
+    )
 
 
 def _key_resource(membership: ApiKeyMembershipRecord) -> ApiKeyResource:
     return ApiKeyResource(
-        key_id=membership.key_id, workspace_id=membership.workspace_id, name=membership.name,
-        role=membership.role, created_at=membership.created_at, created_by=membership.created_by,
+        key_id=membership.key_id,
+        workspace_id=membership.workspace_id,
+        name=membership.name,
+        role=membership.role,
+        created_at=membership.created_at,
+        created_by=membership.created_by,
     )
 
 
@@ -79,13 +87,20 @@ def create_api_key(principal: Principal, workspace_id: str, request: ApiKeyCreat
     generated = auth.generate_api_key()
     now = utc_now()
     key = ApiKeyRecord(
-        key_id=generated.key_id, name=request.name,
+        key_id=generated.key_id,
+        name=request.name,
         secret_hash=auth.hash_secret(generated.key_id, generated.secret),
-        roles={workspace_id: request.role}, created_at=now, created_by=principal.key_id,
+        roles={workspace_id: request.role},
+        created_at=now,
+        created_by=principal.key_id,
     )
     membership = ApiKeyMembershipRecord(
-        key_id=generated.key_id, workspace_id=workspace_id, name=request.name, role=request.role,
-        created_at=now, created_by=principal.key_id,
+        key_id=generated.key_id,
+        workspace_id=workspace_id,
+        name=request.name,
+        role=request.role,
+        created_at=now,
+        created_by=principal.key_id,
     )
     store.create_api_key(key, membership)
     return ApiKeyCreatedResource(api_key=_key_resource(membership), secret=f"{generated.key_id}.{generated.secret}")
@@ -93,8 +108,9 @@ def create_api_key(principal: Principal, workspace_id: str, request: ApiKeyCreat
 
 def list_api_keys(workspace_id: str) -> ApiKeyPage:
     items = [_key_resource(m) for m in store.list_memberships(workspace_id)]
-    return ApiKeyPage(items=items, meta=PageMeta(limit=len(items), has_more=False, next_cursor=None,
-                                                 total_count=len(items)))
+    return ApiKeyPage(
+        items=items, meta=PageMeta(limit=len(items), has_more=False, next_cursor=None, total_count=len(items))
+    )
 
 
 def revoke_api_key(workspace_id: str, key_id: str) -> None:
@@ -111,8 +127,13 @@ def bootstrap_workspace(workspace_id: str, name: str, api_key: str) -> None:
     now = utc_now()
     store.put_bootstrap_key(
         ApiKeyRecord(
-            key_id=parsed.key_id, name="bootstrap", secret_hash=auth.hash_secret(parsed.key_id, parsed.secret),
-            platform_admin=True, roles={workspace_id: "admin"}, created_at=now, created_by="bootstrap",
+            key_id=parsed.key_id,
+            name="bootstrap",
+            secret_hash=auth.hash_secret(parsed.key_id, parsed.secret),
+            platform_admin=True,
+            roles={workspace_id: "admin"},
+            created_at=now,
+            created_by="bootstrap",
         )
     )
     if store.get_workspace(workspace_id) is None:
