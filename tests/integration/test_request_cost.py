@@ -1,0 +1,54 @@
+"""Per-request DynamoDB cost of the polling endpoints (the authorizer's cached read not included)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from tests.integration.conftest import Api, make_csv_upload
+
+
+@contextmanager
+def dynamodb_calls() -> Iterator[list[str]]:
+    from runs.dal.clients import client
+
+    calls: list[str] = []
+
+    def record(model: object, **_: object) -> None:
+        calls.append(getattr(model, "name", "?"))
+
+    events = client("dynamodb").meta.events
+    events.register("before-call.dynamodb", record)
+    try:
+        yield calls
+    finally:
+        events.unregister("before-call.dynamodb", record)
+
+
+def _handler_only(api: Api, path: str, query: dict | None = None) -> list[str]:  # type: ignore[type-arg]
+    import authorizer
+
+    original = authorizer.authenticate
+    principal = original({"x-api-key": api.api_key})
+    authorizer.authenticate = lambda headers: principal  # type: ignore[assignment]
+    try:
+        with dynamodb_calls() as calls:
+            assert api.call("GET", path, query=query).status == 200
+    finally:
+        authorizer.authenticate = original  # type: ignore[assignment]
+    return calls
+
+
+def test_get_run_costs_one_read(api: Api) -> None:
+    document_id = make_csv_upload(api)
+    run_id = api.call("POST", api.ws("/runs"), json_body={"inputDocumentId": document_id}).json()["id"]
+    assert _handler_only(api, api.ws(f"/runs/{run_id}")) == ["GetItem"]
+
+
+def test_list_page_costs_one_query(api: Api) -> None:
+    document_id = make_csv_upload(api)
+    for _ in range(3):
+        api.call("POST", api.ws("/runs"), json_body={"inputDocumentId": document_id})
+    assert _handler_only(api, api.ws("/runs"), {"limit": "2"}) == ["Query"]
+    assert _handler_only(api, api.ws("/runs"), {"limit": "50"}) == ["Query"]
+    assert _handler_only(api, api.ws("/runs"), {"inputDocumentId": document_id}) == ["Query"]
