@@ -55,13 +55,13 @@ def request_costs(samples: int = 50) -> dict[str, Any]:
     apply_environment(provision_resources(server.endpoint_url, prefix="bench").environment)
     try:
         sys.path[:0] = PATHS
-        from tests.integration.conftest import Api, make_csv_upload
-        from tests.integration.test_request_cost import dynamodb_calls
-
         from runs.dal.clients import client
         from runs.ids import new_id
         from runs.services.workspaces import bootstrap_workspace
         from runs.settings import get_settings
+
+        from tests.integration.conftest import Api, make_csv_upload
+        from tests.integration.test_request_cost import dynamodb_calls
 
         api = Api("bench.bench-secret-000", new_id())
         bootstrap_workspace(api.workspace_id, "bench", api.api_key)
