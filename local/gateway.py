@@ -35,7 +35,7 @@ from typing import Any
 from urllib.parse import parse_qsl, unquote
 
 from runs import constants, errors
-from runs.http import PROBLEM_TYPE_BASE
+from runs.http import CLIENT_REQUEST_ID, PROBLEM_TYPE_BASE
 from runs.routes import ROUTES, Route
 
 logger = logging.getLogger("local.gateway")
@@ -74,8 +74,6 @@ PROBLEM_TITLES = {
         errors.ApiError,
     )
 }
-# Same rule as `runs.http`: a client's X-Request-Id is echoed when it is a plain token.
-CLIENT_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 
 # Request bodies API Gateway hands to Lambda as base64 (the RestApi's binaryMediaTypes); the rest is text.
 TEXT_MEDIA_TYPES = ("application/json", "application/x-www-form-urlencoded", "application/xml")

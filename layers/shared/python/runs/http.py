@@ -38,7 +38,7 @@ from runs.settings import get_settings
 logger = Logger(service=SERVICE_NAME)
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
-_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
+CLIENT_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 _EXPOSED_HEADERS = "Location, ETag, X-Request-Id"
 PROBLEM_TYPE_BASE = "https://errors.runs.example/"
 
@@ -230,7 +230,7 @@ def api_handler(handler_name: str) -> Callable[[Handler], Callable[[dict[str, An
             headers = _headers(event)
             request_context = event.get("requestContext") or {}
             sent_id = headers.get("x-request-id", "")
-            request_id = sent_id if _REQUEST_ID.match(sent_id) else str(request_context.get("requestId") or "")
+            request_id = sent_id if CLIENT_REQUEST_ID.match(sent_id) else str(request_context.get("requestId") or "")
             logger.append_keys(request_id=request_id, route=handler_name)
             try:
                 response = function(_build_request(route, event, headers, request_id))
