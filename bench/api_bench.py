@@ -59,7 +59,6 @@ def request_costs(samples: int = 50) -> dict[str, Any]:
         from runs.ids import new_id
         from runs.services.workspaces import bootstrap_workspace
         from runs.settings import get_settings
-
         from tests.integration.conftest import Api, make_csv_upload
         from tests.integration.test_request_cost import dynamodb_calls
 

@@ -3,6 +3,7 @@
 from typing import Any
 
 from pydantic import RootModel
+
 from runs.http import Request, Response, api_handler, idempotent, json_response
 from runs.services import configurations
 

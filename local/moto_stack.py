@@ -22,8 +22,9 @@ from moto.moto_server.werkzeug_app import (
     MotoRequestHandler,
     create_backend_app,
 )
-from runs import constants
 from werkzeug.serving import make_server
+
+from runs import constants
 
 LOCAL_ACCOUNT_ID = "123456789012"  # moto's default account; ARNs built here must agree with it
 LOCAL_CORS_ORIGINS = ("http://127.0.0.1:*", "http://localhost:*")

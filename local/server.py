@@ -18,9 +18,9 @@ from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
 import uvicorn
-from runs import constants
 
 from local.gateway import MAX_REQUEST_BYTES, Gateway, HttpRequest, HttpResponse
+from runs import constants
 
 logger = logging.getLogger("local.server")
 

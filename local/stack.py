@@ -10,8 +10,6 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from runs import constants
-
 from local.gateway import Gateway
 from local.moto_stack import (
     LocalMotoServer,
@@ -22,6 +20,7 @@ from local.moto_stack import (
     start_moto_server,
 )
 from local.server import BackgroundServer, LocalServer
+from runs import constants
 
 logger = logging.getLogger("local")
 

@@ -14,10 +14,10 @@ from typing import Any
 
 import pytest
 import requests
-from runs.routes import ROUTES, Route
 
 from local.gateway import Gateway, LambdaHandler, RouteTable
 from local.server import BackgroundServer, LocalServer
+from runs.routes import ROUTES, Route
 
 GOOD_KEY = "good.key-secret-1"
 DENIED_KEY = "denied.key-secret-1"

@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 import requests
-from runs.routes import ROUTES, Route
 
+from runs.routes import ROUTES, Route
 from tests.e2e.conftest import LocalStackProcess
 
 PROBLEM_KEYS = {"type", "title", "status", "detail", "instance", "code", "requestId", "errors"}

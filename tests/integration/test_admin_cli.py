@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from runs import admin
 
 from local.moto_stack import LocalMotoServer, provision_resources
+from runs import admin
 from tests.integration.conftest import Api
 
 

@@ -77,7 +77,6 @@ def test_bad_cursor_is_422(api: Api, cursor: str) -> None:
 def test_cursor_from_another_workspace_is_422(api: Api) -> None:
     from runs.ids import new_id
     from runs.services.workspaces import bootstrap_workspace
-
     from tests.integration.conftest import ADMIN_KEY
 
     document_id = make_csv_upload(api)

@@ -15,7 +15,6 @@ import boto3
 import pytest
 from botocore.config import Config
 from moto.moto_server.threaded_moto_server import ThreadedMotoServer
-from runs import constants
 
 from local.moto_stack import (
     LOCAL_CORS_ORIGINS,
@@ -25,6 +24,7 @@ from local.moto_stack import (
     provision_resources,
     start_moto_server,
 )
+from runs import constants
 
 PREFIX = "runs-provisioning"
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from runs.routes import ROUTES, Route
 
+from runs.routes import ROUTES, Route
 from tests.integration.conftest import ADMIN_KEY, Api, make_csv_upload
 
 NOT_FOUND_CODES = {

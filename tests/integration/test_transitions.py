@@ -7,6 +7,7 @@ from collections.abc import Callable
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+
 from runs import transitions
 from runs.dal import runs as store
 from runs.dal.runs import NewEvent
@@ -14,7 +15,6 @@ from runs.errors import RunNotCancellable
 from runs.models.base import utc_now
 from runs.models.runs import RunRecord
 from runs.services import runs as service
-
 from tests.integration.conftest import Api, make_csv_upload
 
 STATUSES = ["queued", "running", "succeeded", "failed", "cancelled"]

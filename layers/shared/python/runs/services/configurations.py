@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from normalizer.config import DEFAULT_CONFIGURATION, Configuration
-
 from runs.auth import Principal
 from runs.dal import configurations as store
 from runs.errors import ConfigurationNotFound
