@@ -1,0 +1,53 @@
+"""`email` and `phone` parsing.
+
+Decisions where the spec is silent:
+- E-mail: exactly one "@", a non-empty local part, a domain of two or more non-empty dot-separated
+  labels; whitespace and , ; < > ( ) [ ] \\ " are not allowed anywhere. The whole address is
+  lower-cased (also the local part, which real mail systems treat case-insensitively).
+- Phone: after removing spaces (also tabs, newlines, no-break spaces), dots, dashes and brackets
+  ( ) [ ], what remains must be an optional leading "+" and 7-15 ASCII digits.
+  Output keeps the "+" if there was one, then the digits. Extensions ("x123", "ext. 4") and
+  letters are invalid. A number cell is read via its text form.
+"""
+
+from __future__ import annotations
+
+import re
+
+from normalizer.values.cells import CellValue
+from normalizer.values.columns import INVALID, Parsed
+
+_EMAIL = re.compile(r'[^\s@,;<>()\[\]\\"]+@[^\s@,;<>()\[\]\\".]+(?:\.[^\s@,;<>()\[\]\\".]+)+')
+_PHONE_SEPARATOR_BYTES = b" \t\n\r.-()[]"
+_PHONE_SEPARATORS = str.maketrans("", "", " \t\n\r\xa0.-()[]")
+_PHONE_MIN_DIGITS = 7
+_PHONE_MAX_DIGITS = 15
+
+
+def parse_email_text(text: str) -> Parsed:
+    """The lower-cased address, or INVALID."""
+    text = text.strip()
+    return text.lower() if _EMAIL.fullmatch(text) else INVALID
+
+
+def parse_phone_text(text: str) -> Parsed:
+    """ "+" (if given) and the digits of a 7-15 digit phone number, or INVALID."""
+    try:
+        # bytes.translate deletes in C at ~5x the speed of str.translate with a dict table
+        compact = text.encode("ascii").translate(None, _PHONE_SEPARATOR_BYTES).decode("ascii")
+    except UnicodeEncodeError:
+        compact = text.translate(_PHONE_SEPARATORS)
+    digits = compact[1:] if compact[:1] == "+" else compact
+    if _PHONE_MIN_DIGITS <= len(digits) <= _PHONE_MAX_DIGITS and digits.isdigit() and digits.isascii():
+        return compact
+    return INVALID
+
+
+def email_failure_message(value: CellValue) -> str:
+    """Why a value is not an e-mail address, in one sentence."""
+    return "Not a valid e-mail address."
+
+
+def phone_failure_message(value: CellValue) -> str:
+    """Why a value is not a phone number, in one sentence."""
+    return "Not a valid phone number (7 to 15 digits, optionally with a leading +)."
