@@ -6,7 +6,7 @@ What a request meets on AWS, in order, and what this module does for it:
 2. no resource for the path → 404, resource without the method → 405; `OPTIONS` on a resource is the
    CORS preflight answered by a MOCK integration (no authorizer, no Lambda);
 3. the REQUEST authorizer (`functions/authorizer.py`): skipped with a 401 when neither `X-API-Key` nor
-   `Authorization` is sent; its result is cached per identity for `AUTHORIZER_CACHE_SECONDS` and its
+   `Authorization` is sent; its result is cached per identity for `AUTHORIZER_CACHE_SECONDS` (0: off) and its
    policy evaluated against each request's method ARN (Deny or no matching Allow → 403);
 4. the route's handler with a proxy event (payload v1) and a Lambda context; an exception, a timeout or a
    malformed result → 502, never a traceback in the body (it goes to stderr).
@@ -74,9 +74,6 @@ PROBLEM_TITLES = {
         errors.ApiError,
     )
 }
-
-# Request bodies API Gateway hands to Lambda as base64 (the RestApi's binaryMediaTypes); the rest is text.
-TEXT_MEDIA_TYPES = ("application/json", "application/x-www-form-urlencoded", "application/xml")
 
 
 @dataclass(frozen=True)
@@ -194,12 +191,10 @@ def is_allowed_origin(origin: str | None) -> bool:
 
 
 def is_binary_media_type(content_type: str | None) -> bool:
+    """As API Gateway decides from the RestApi's binaryMediaTypes: listed types arrive base64-encoded."""
     if not content_type:
         return False
-    media_type = content_type.split(";", 1)[0].strip().lower()
-    if media_type.startswith("text/") or media_type.endswith(("+json", "+xml")):
-        return False
-    return media_type not in TEXT_MEDIA_TYPES
+    return content_type.split(";", 1)[0].strip().lower() in constants.BINARY_MEDIA_TYPES
 
 
 def method_arn(method: str, path: str) -> str:

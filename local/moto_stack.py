@@ -118,18 +118,6 @@ class LocalResources:
     environment: dict[str, str] = field(default_factory=dict)
 
 
-def bucket_name(prefix: str) -> str:
-    return f"{prefix}-{constants.BUCKET_LOGICAL_ID}"
-
-
-def event_bus_name(prefix: str) -> str:
-    return f"{prefix}-{constants.EVENT_BUS_SUFFIX}"
-
-
-def state_machine_name(prefix: str) -> str:
-    return f"{prefix}-{constants.STATE_MACHINE_SUFFIX}"
-
-
 def table_create_arguments(table: constants.TableDefinition, prefix: str) -> dict[str, Any]:
     """`CreateTable` arguments for one table definition (on-demand, stream when the definition has one)."""
     key_attributes: dict[str, str] = {}
@@ -201,7 +189,7 @@ def provision_resources(
         )
 
     s3 = session.client("s3", endpoint_url=endpoint_url)
-    bucket = bucket_name(prefix)
+    bucket = constants.bucket_name(prefix)
     s3.create_bucket(Bucket=bucket)  # us-east-1 takes no LocationConstraint; existing bucket is a no-op
     s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
     s3.put_bucket_cors(
@@ -234,12 +222,12 @@ def provision_resources(
     )
 
     events = session.client("events", endpoint_url=endpoint_url)
-    bus = event_bus_name(prefix)
+    bus = constants.event_bus_name(prefix)
     if bus not in {b["Name"] for b in events.list_event_buses()["EventBuses"]}:
         events.create_event_bus(Name=bus)
 
     stepfunctions = session.client("stepfunctions", endpoint_url=endpoint_url)
-    machine = state_machine_name(prefix)
+    machine = constants.state_machine_name(prefix)
     machines = {m["name"]: m["stateMachineArn"] for m in stepfunctions.list_state_machines()["stateMachines"]}
     state_machine_arn = (
         machines.get(machine)

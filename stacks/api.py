@@ -25,6 +25,7 @@ from constructs import Construct
 from runs.constants import (
     API_BASE_PATH,
     AUTH_HEADER,
+    BINARY_MEDIA_TYPES,
     ENV_BUCKET,
     ENV_CORS_ORIGINS,
     ENV_EVENT_BUS,
@@ -54,14 +55,6 @@ CORS_ALLOW_HEADERS = (
 )
 CORS_EXPOSE_HEADERS = ("Location", "ETag", "X-Request-Id")
 CORS_MAX_AGE = Duration.hours(1)
-# Request bodies API Gateway hands to Lambda base64-encoded instead of as (possibly mangled) text.
-BINARY_MEDIA_TYPES = (
-    "multipart/form-data",
-    "application/octet-stream",
-    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    "application/vnd.ms-excel.sheet.macroEnabled.12",
-    "application/vnd.ms-excel",
-)
 # 6 resources per route (function, role, policy, log group, permission, method): 20 routes = 120.
 MAX_ROUTES_PER_GROUP = 20
 UNTAGGED_GROUP = "misc"

@@ -10,11 +10,11 @@ from constructs import Construct
 
 from runs.constants import (
     ABORT_INCOMPLETE_UPLOAD_DAYS,
-    EVENT_BUS_SUFFIX,
     NONCURRENT_VERSION_EXPIRY_DAYS,
     TABLES,
     KeyAttribute,
     TableDefinition,
+    event_bus_name,
 )
 from stacks.config import RunsStackConfig
 
@@ -48,7 +48,7 @@ class DataStore(Construct):
         }
         self.definitions: dict[str, TableDefinition] = {d.logical_id: d for d in TABLES}
         self.bucket = self._bucket(config)
-        self.event_bus = events.EventBus(self, "EventBus", event_bus_name=f"{config.stack_name}-{EVENT_BUS_SUFFIX}")
+        self.event_bus = events.EventBus(self, "EventBus", event_bus_name=event_bus_name(config.stack_name))
 
     def _table(self, definition: TableDefinition, prefix: str) -> dynamodb.TableV2:
         return dynamodb.TableV2(

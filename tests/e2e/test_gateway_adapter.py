@@ -130,7 +130,7 @@ def base_url(authorizer: Authorizer) -> Iterator[str]:
         "binary": _binary,
         "headers": _headers,
     }
-    gateway = Gateway(routes=TEST_ROUTES, resolve_handler=handlers.__getitem__)
+    gateway = Gateway(routes=TEST_ROUTES, resolve_handler=handlers.__getitem__, authorizer_cache_seconds=300)
     server = BackgroundServer(LocalServer(gateway))
     server.start()
     yield server.base_url

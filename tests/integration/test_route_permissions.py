@@ -88,10 +88,15 @@ def test_resource_of_another_workspace_is_404(world: dict[str, Any], route: Rout
     assert response.json()["code"] == NOT_FOUND_CODES[resource]
 
 
-def test_revoked_key_is_401(api: Api) -> None:
+def test_revoked_key_is_401_once_the_authorizer_cache_expires(api: Api, monkeypatch: pytest.MonkeyPatch) -> None:
+    import authorizer
+
     created = api.call("POST", api.ws("/api-keys"), json_body={"name": "temp", "role": "operator"}).json()
     assert api.call("GET", api.ws("/runs"), api_key=created["secret"]).status == 200
     assert api.call("DELETE", api.ws(f"/api-keys/{created['apiKey']['keyId']}")).status == 204
+    assert api.call("GET", api.ws("/runs"), api_key=created["secret"]).status == 200  # still cached
+    clock = authorizer.time.monotonic() + authorizer.CACHE_SECONDS + 1
+    monkeypatch.setattr(authorizer.time, "monotonic", lambda: clock)
     assert api.call("GET", api.ws("/runs"), api_key=created["secret"]).status == 401
 
 

@@ -7,6 +7,7 @@ from typing import Any
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+
 from normalizer.config import FieldSpec
 from normalizer.values import CellValue, compile_field, value_evidence
 

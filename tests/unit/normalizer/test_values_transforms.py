@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+
 from normalizer.config import FieldSpec
 from normalizer.values import CellValue, compile_field
 from normalizer.values.transforms import compose_transforms

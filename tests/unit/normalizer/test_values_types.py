@@ -6,6 +6,7 @@ import datetime
 from typing import Any
 
 import pytest
+
 from normalizer.config import FieldSpec
 from normalizer.values import CellValue, compile_field
 

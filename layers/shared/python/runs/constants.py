@@ -27,7 +27,20 @@ ENV_EVENT_BUS = "EVENT_BUS_NAME"
 ENV_CORS_ORIGINS = "CORS_ALLOWED_ORIGINS"
 
 AUTH_HEADER = "X-API-Key"
-AUTHORIZER_CACHE_SECONDS = 300
+# API Gateway's authorizer cache is off: with caching, API Gateway demands every identity source and
+# refuses `Authorization: Bearer` (and `?access_token=`) requests before the authorizer runs. The
+# authorizer keeps its own short per-container cache instead (`AUTHORIZER_MEMORY_CACHE_SECONDS`).
+AUTHORIZER_CACHE_SECONDS = 0
+AUTHORIZER_MEMORY_CACHE_SECONDS = 30
+
+# Request bodies API Gateway hands to Lambda base64-encoded (the RestApi's binaryMediaTypes).
+BINARY_MEDIA_TYPES = (
+    "multipart/form-data",
+    "application/octet-stream",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "application/vnd.ms-excel.sheet.macroEnabled.12",
+    "application/vnd.ms-excel",
+)
 
 
 @dataclass(frozen=True)
@@ -115,6 +128,19 @@ NONCURRENT_VERSION_EXPIRY_DAYS = 30
 EVENT_BUS_SUFFIX = "runs"
 EVENT_SOURCE = "runs.api"
 STATE_MACHINE_SUFFIX = "run-workflow"
+
+
+def bucket_name(prefix: str) -> str:
+    """The local bucket's name; on AWS CloudFormation names the bucket (names are global)."""
+    return f"{prefix}-{BUCKET_LOGICAL_ID}"
+
+
+def event_bus_name(prefix: str) -> str:
+    return f"{prefix}-{EVENT_BUS_SUFFIX}"
+
+
+def state_machine_name(prefix: str) -> str:
+    return f"{prefix}-{STATE_MACHINE_SUFFIX}"
 
 # Defaults for the local stack (DESIGN §9).
 LOCAL_RESOURCE_PREFIX = "runs-local"

@@ -10,9 +10,7 @@ import datetime
 from dataclasses import dataclass
 from typing import Literal
 
-CellValue = (
-    str | int | float | bool | datetime.date | datetime.datetime | datetime.time | datetime.timedelta | None
-)
+CellValue = str | int | float | bool | datetime.date | datetime.datetime | datetime.time | datetime.timedelta | None
 
 ISSUE_VALUE_MAX_CHARS = 200
 # Whole floats below this print as integers ("42", not "42.0"); beyond it ".15g" gives exponent form.

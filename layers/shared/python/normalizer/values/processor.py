@@ -141,17 +141,13 @@ class FieldProcessor:
         if failed:
             code, describe = self._failure_code, self._failure_message
             issues.extend(
-                ValueIssue(
-                    row_numbers[index], name, issue_value_text(values[index]), code, describe(values[index])
-                )
+                ValueIssue(row_numbers[index], name, issue_value_text(values[index]), code, describe(values[index]))
                 for index in failed
             )
         empty_count = output.count(None)
         if empty_count and self.field.required:
             issues.extend(
-                ValueIssue(
-                    row_numbers[index], name, issue_value_text(values[index]), "required", _REQUIRED_MESSAGE
-                )
+                ValueIssue(row_numbers[index], name, issue_value_text(values[index]), "required", _REQUIRED_MESSAGE)
                 for index, value in enumerate(output)
                 if value is None
             )
@@ -163,9 +159,7 @@ class FieldProcessor:
                 failures = check.run(output, skip)
                 for index, message in failures:
                     issues.append(
-                        ValueIssue(
-                            row_numbers[index], name, issue_value_text(values[index]), check.code, message
-                        )
+                        ValueIssue(row_numbers[index], name, issue_value_text(values[index]), check.code, message)
                     )
                     rejected.add(index)
             invalid_count += len(rejected)
