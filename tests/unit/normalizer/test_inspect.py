@@ -1,0 +1,424 @@
+"""Hostile workbooks: each is opened and fully read in a child process whose time and peak memory are
+measured, so that a python-calamine abort (signal 6) or a runaway allocation fails the test instead of
+killing pytest. The workbooks are handcrafted zips written by the tests themselves."""
+
+from __future__ import annotations
+
+import json
+import os
+import resource
+import struct
+import subprocess
+import sys
+import textwrap
+import threading
+import time
+import zipfile
+import zlib
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import xlsxwriter
+
+from normalizer.inspect import ReadLimits, scan_sheet
+
+PEAK_MEMORY_LIMIT_MB = 300
+TIME_LIMIT_SECONDS = 20.0
+
+_NAMESPACE = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+_CONTENT_TYPES = (
+    '<?xml version="1.0" encoding="UTF-8"?>'
+    '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+    '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+    '<Default Extension="xml" ContentType="application/xml"/></Types>'
+)
+_PACKAGE_RELATIONSHIPS = (
+    '<?xml version="1.0" encoding="UTF-8"?>'
+    '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+    '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/'
+    'officeDocument" Target="xl/workbook.xml"/></Relationships>'
+)
+_WORKBOOK = (
+    f'<?xml version="1.0" encoding="UTF-8"?><workbook xmlns="{_NAMESPACE}" '
+    'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">'
+    '<sheets><sheet name="Data" sheetId="1" r:id="rId1"/></sheets></workbook>'
+)
+_WORKBOOK_RELATIONSHIPS = (
+    '<?xml version="1.0" encoding="UTF-8"?>'
+    '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+    '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/'
+    'worksheet" Target="worksheets/sheet1.xml"/></Relationships>'
+)
+_SHEET_HEAD = f'<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="{_NAMESPACE}"><sheetData>'.encode()
+_SHEET_TAIL = b"</sheetData></worksheet>"
+_METADATA_PARTS = {
+    "[Content_Types].xml": _CONTENT_TYPES,
+    "_rels/.rels": _PACKAGE_RELATIONSHIPS,
+    "xl/workbook.xml": _WORKBOOK,
+    "xl/_rels/workbook.xml.rels": _WORKBOOK_RELATIONSHIPS,
+}
+
+
+def write_package(path: Path, sheet_rows: Iterable[bytes], extra_parts: dict[str, str] | None = None) -> Path:
+    """A one-sheet xlsx whose sheetData is `sheet_rows`, streamed into the zip (never held whole)."""
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1) as package:
+        for name, text in {**_METADATA_PARTS, **(extra_parts or {})}.items():
+            package.writestr(name, text)
+        with package.open("xl/worksheets/sheet1.xml", "w", force_zip64=True) as sheet:
+            sheet.write(_SHEET_HEAD)
+            for row in sheet_rows:
+                sheet.write(row)
+            sheet.write(_SHEET_TAIL)
+    return path
+
+
+def write_raw_package(path: Path, sheet_deflated: bytes, sheet_declared_size: int) -> Path:
+    """A one-sheet xlsx whose sheet entry is pre-deflated data under a header declaring any size."""
+    entries = [(name, zlib.compress(text.encode())[2:-4], len(text.encode())) for name, text in _METADATA_PARTS.items()]
+    entries.append(("xl/worksheets/sheet1.xml", sheet_deflated, sheet_declared_size))
+    central = b""
+    with open(path, "wb") as file:
+        for name, data, size in entries:
+            offset = file.tell()
+            encoded = name.encode()
+            # CRC 0: every test here is decided before a CRC would be checked.
+            header = struct.pack("<IHHHHHIIIHH", 0x04034B50, 20, 0, 8, 0, 0, 0, len(data), size, len(encoded), 0)
+            file.write(header + encoded + data)
+            central += (
+                struct.pack(
+                    "<IHHHHHHIIIHHHHHII",
+                    0x02014B50,
+                    20,
+                    20,
+                    0,
+                    8,
+                    0,
+                    0,
+                    0,
+                    len(data),
+                    size,
+                    len(encoded),
+                    0,
+                    0,
+                    0,
+                    0,
+                    0,
+                    offset,
+                )
+                + encoded
+            )
+        directory_offset = file.tell()
+        file.write(central)
+        file.write(
+            struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, len(entries), len(entries), len(central), directory_offset, 0)
+        )
+    return path
+
+
+def deflated_repetition(block: bytes, repeats: int) -> bytes:
+    """Raw deflate of `block` repeated: after a full flush identical input gives identical output."""
+    compressor = zlib.compressobj(9, zlib.DEFLATED, -15)
+    first = compressor.compress(block) + compressor.flush(zlib.Z_FULL_FLUSH)
+    again = compressor.compress(block) + compressor.flush(zlib.Z_FULL_FLUSH)
+    return first + again * (repeats - 1) + compressor.flush()
+
+
+@dataclass(frozen=True)
+class ChildRun:
+    exit_status: int
+    seconds: float
+    peak_memory_mb: float
+    result: dict[str, object]
+
+
+_READ_EVERYTHING = textwrap.dedent(
+    """
+    import json, sys
+    from normalizer.errors import EngineFailure
+    from normalizer.read import open_workbook
+    try:
+        with open_workbook(sys.argv[1]) as workbook:
+            rows = cells = 0
+            last = None
+            for sheet in workbook.sheets:
+                for row in workbook.iter_rows(sheet.index):
+                    rows += 1
+                    filled = [(index, value) for index, value in enumerate(row) if value != ""]
+                    if filled:
+                        cells += len(filled)
+                        last = [rows, filled[-1][0] + 1, str(filled[-1][1])]
+        print(json.dumps({"outcome": "read", "rows": rows, "cells": cells, "last": last}))
+    except EngineFailure as failure:
+        print(json.dumps({"outcome": "failure", "code": failure.code, "message": failure.message}))
+    """
+)
+
+
+def read_in_child(path: Path) -> ChildRun:
+    """Open and read every row of `path` in a child process; report its time, peak RSS and result."""
+    output = path.with_suffix(".out")
+    started = time.monotonic()
+    with open(output, "wb") as stdout:
+        child = subprocess.Popen(
+            [sys.executable, "-c", _READ_EVERYTHING, str(path)],
+            stdout=stdout,
+            stderr=subprocess.DEVNULL,
+            env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)},
+            # A runaway allocation fails inside the child rather than exhausting the machine.
+            preexec_fn=lambda: resource.setrlimit(resource.RLIMIT_AS, (4 << 30, 4 << 30)),
+        )
+        timer = threading.Timer(TIME_LIMIT_SECONDS * 3, child.kill)
+        timer.start()
+        try:
+            _, status, usage = os.wait4(child.pid, 0)
+        finally:
+            timer.cancel()
+    child.returncode = os.waitstatus_to_exitcode(status)
+    text = output.read_text().strip()
+    return ChildRun(
+        exit_status=child.returncode,
+        seconds=time.monotonic() - started,
+        peak_memory_mb=usage.ru_maxrss / 1024,
+        result=json.loads(text) if text else {},
+    )
+
+
+def assert_bounded(run: ChildRun) -> None:
+    assert run.exit_status == 0, f"the reader crashed (exit status {run.exit_status})"
+    assert run.seconds < TIME_LIMIT_SECONDS, f"took {run.seconds:.1f} s"
+    assert run.peak_memory_mb < PEAK_MEMORY_LIMIT_MB, f"peaked at {run.peak_memory_mb:.0f} MB"
+
+
+def cell(reference: str, value: int) -> bytes:
+    return f'<c r="{reference}"><v>{value}</v></c>'.encode()
+
+
+def row(number: int, *cells: bytes) -> bytes:
+    return f'<row r="{number}">'.encode() + b"".join(cells) + b"</row>"
+
+
+# ---------------------------------------------------------------------------------------------
+
+
+def test_two_cells_a1_and_bxy200001_are_read_in_bounded_memory(tmp_path: Path) -> None:
+    # Given a workbook whose only cells are A1 and BXY200001 (calamine: a 12.5 GB grid)
+    path = write_package(tmp_path / "corner.xlsx", [row(1, cell("A1", 1)), row(200001, cell("BXY200001", 2))])
+
+    # When it is read in full
+    run = read_in_child(path)
+
+    # Then both cells come back at their true positions, quickly and in little memory
+    assert_bounded(run)
+    assert run.result == {"outcome": "read", "rows": 200001, "cells": 2, "last": [200001, 2001, "2.0"]}
+
+
+def test_two_cells_a1_and_xfd1048576_are_read_without_aborting(tmp_path: Path) -> None:
+    # Given a workbook holding A1 and the sheet's very last cell (calamine aborts the process)
+    path = write_package(tmp_path / "far.xlsx", [row(1, cell("A1", 1)), row(1048576, cell("XFD1048576", 2))])
+
+    # When it is read in full
+    run = read_in_child(path)
+
+    # Then the last cell is at row 1,048,576, column 16,384
+    assert_bounded(run)
+    assert run.result == {"outcome": "read", "rows": 1048576, "cells": 2, "last": [1048576, 16384, "2.0"]}
+
+
+def test_far_cell_listed_first_is_still_kept_out_of_calamine(tmp_path: Path) -> None:
+    # Given the far corner written before A1 (rows out of order: the last reference is harmless)
+    path = write_package(tmp_path / "unsorted.xlsx", [row(1048576, cell("XFD1048576", 2)), row(1, cell("A1", 1))])
+
+    # When it is read in full
+    run = read_in_child(path)
+
+    # Then the process survives in bounded memory
+    assert_bounded(run)
+    assert run.result["outcome"] == "read"
+
+
+def test_sheet_16384_columns_wide_is_read(tmp_path: Path) -> None:
+    # Given a sheet with values in every one of Excel's 16,384 columns on three rows
+    path = tmp_path / "wide.xlsx"
+    workbook = xlsxwriter.Workbook(str(path), {"constant_memory": True})
+    sheet = workbook.add_worksheet("Wide")
+    for row_index in range(3):
+        sheet.write_row(row_index, 0, [row_index * 100_000 + column for column in range(16384)])
+    workbook.close()
+
+    # When it is read in full
+    run = read_in_child(path)
+
+    # Then every cell arrives and the last one is XFD3
+    assert_bounded(run)
+    assert run.result == {"outcome": "read", "rows": 3, "cells": 3 * 16384, "last": [3, 16384, "216383.0"]}
+
+
+def test_sheet_with_a_million_styled_empty_rows_is_read(tmp_path: Path) -> None:
+    # Given a header and two data rows followed by a million rows of formatted but empty cells
+    def rows() -> Iterator[bytes]:
+        yield row(
+            1, b'<c r="A1" t="inlineStr"><is><t>name</t></is></c>', b'<c r="B1" t="inlineStr"><is><t>n</t></is></c>'
+        )
+        yield row(2, b'<c r="A2" t="inlineStr"><is><t>ann</t></is></c>', cell("B2", 1))
+        yield row(3, b'<c r="A3" t="inlineStr"><is><t>bob</t></is></c>', cell("B3", 2))
+        for number in range(4, 1_000_004):
+            yield f'<row r="{number}"><c r="A{number}" s="1"/><c r="B{number}" s="1"/></row>'.encode()
+
+    path = write_package(tmp_path / "empty-rows.xlsx", rows())
+
+    # When it is read in full
+    run = read_in_child(path)
+
+    # Then the three real rows come back and the empty ones cost neither time nor memory
+    assert_bounded(run)
+    assert run.result["outcome"] == "read"
+    assert run.result["cells"] == 6
+    assert run.result["last"] == [3, 2, "2.0"]
+
+
+def test_million_empty_rows_between_two_values_are_read(tmp_path: Path) -> None:
+    # Given a value in A1 and the next one a million rows below, nothing between
+    path = write_package(tmp_path / "gap.xlsx", [row(1, cell("A1", 1)), row(1_000_001, cell("A1000001", 2))])
+
+    # When it is read in full
+    run = read_in_child(path)
+
+    # Then the second value is at its true row
+    assert_bounded(run)
+    assert run.result == {"outcome": "read", "rows": 1_000_001, "cells": 2, "last": [1_000_001, 1, "2.0"]}
+
+
+def test_shared_strings_unique_count_lie_does_not_reach_calamine(tmp_path: Path) -> None:
+    # Given a shared-strings header claiming four billion strings for the one it holds
+    shared_strings = (
+        f'<?xml version="1.0" encoding="UTF-8"?><sst xmlns="{_NAMESPACE}" count="1" uniqueCount="4000000000">'
+        "<si><t>hello</t></si></sst>"
+    )
+    path = write_package(
+        tmp_path / "lie.xlsx", [row(1, b'<c r="A1" t="s"><v>0</v></c>')], {"xl/sharedStrings.xml": shared_strings}
+    )
+
+    # When it is read in full
+    run = read_in_child(path)
+
+    # Then the string is read from a sanitized copy and the process survives
+    assert_bounded(run)
+    assert run.result == {"outcome": "read", "rows": 1, "cells": 1, "last": [1, 1, "hello"]}
+
+
+def test_zip_bomb_declaring_its_size_is_refused_before_inflating(tmp_path: Path) -> None:
+    # Given a 4 MB file whose sheet declares (truthfully) 1.5 GB of XML
+    block = row(1, cell("A1", 1)) * 25_000
+    repeats = (1536 << 20) // len(block)
+    path = write_raw_package(tmp_path / "bomb.xlsx", deflated_repetition(block, repeats), len(block) * repeats)
+
+    # When it is opened
+    run = read_in_child(path)
+
+    # Then it is refused as too large, at once
+    assert_bounded(run)
+    assert run.result["outcome"] == "failure"
+    assert run.result["code"] == "INPUT_TOO_LARGE"
+    assert run.seconds < 5
+
+
+def test_zip_bomb_lying_about_its_size_is_cut_off_at_the_declared_size(tmp_path: Path) -> None:
+    # Given the same 1.5 GB of sheet XML under a header declaring 8 MB
+    block = row(1, cell("A1", 1)) * 25_000
+    repeats = (1536 << 20) // len(block)
+    path = write_raw_package(tmp_path / "liar.xlsx", deflated_repetition(block, repeats), 8 << 20)
+
+    # When it is read
+    run = read_in_child(path)
+
+    # Then inflating stops after 8 MB and the workbook is refused
+    assert_bounded(run)
+    assert run.result["outcome"] == "failure"
+    assert run.result["code"] == "INPUT_TOO_LARGE"
+    assert run.seconds < 5
+
+
+def test_cell_with_two_references_is_refused_not_crashed(tmp_path: Path) -> None:
+    # Given a cell whose second `r` attribute points at the far corner
+    path = write_package(tmp_path / "twice.xlsx", [row(1, b'<c r="A1" r="XFD1048576"><v>1</v></c>', cell("B1", 2))])
+
+    # When it is read
+    run = read_in_child(path)
+
+    # Then the process survives (calamine rejects duplicate attributes; the reader reports it)
+    assert_bounded(run)
+    assert run.result["outcome"] in ("read", "failure")
+
+
+@pytest.mark.parametrize(
+    ("attribute", "value"),
+    [("uniqueCount", "18446744073709551615"), ("count", "4000000000")],
+)
+def test_other_shared_strings_header_values_are_survived(tmp_path: Path, attribute: str, value: str) -> None:
+    # Given an absurd count attribute in the shared-strings header
+    shared_strings = f'<?xml version="1.0"?><sst xmlns="{_NAMESPACE}" {attribute}="{value}"><si><t>x</t></si></sst>'
+    path = write_package(
+        tmp_path / "odd.xlsx", [row(1, b'<c r="A1" t="s"><v>0</v></c>')], {"xl/sharedStrings.xml": shared_strings}
+    )
+
+    # When it is read, Then the string comes back
+    run = read_in_child(path)
+    assert_bounded(run)
+    assert run.result["last"] == [1, 1, "x"]
+
+
+# ---------------------------------------------------------------------------------------------
+# The scan itself, in process (small files)
+
+
+def test_scan_bounds_a_dense_sheet_by_its_true_extent(tmp_path: Path) -> None:
+    # Given 300 rows of 5 columns
+    path = write_package(
+        tmp_path / "dense.xlsx", [row(n, *(cell(f"{c}{n}", n) for c in "ABCDE")) for n in range(1, 301)]
+    )
+
+    # When it is scanned
+    scan = scan_sheet(str(path), "xl/worksheets/sheet1.xml", ReadLimits())
+
+    # Then it is proven, exactly 5 columns wide and bounded within one digit class of its rows
+    assert scan.proven and scan.cell_count == 1500
+    assert scan.column_bound == 5
+    assert 300 <= scan.row_bound <= 999
+    assert scan.fits_calamine(ReadLimits())
+
+
+def test_scan_leaves_cells_without_references_unproven(tmp_path: Path) -> None:
+    # Given cells that rely on their position instead of an `r` reference
+    path = write_package(tmp_path / "positional.xlsx", [b'<row r="1"><c><v>1</v></c><c><v>2</v></c></row>'])
+
+    # When it is scanned
+    scan = scan_sheet(str(path), "xl/worksheets/sheet1.xml", ReadLimits())
+
+    # Then calamine is not trusted with it
+    assert not scan.proven
+    assert not scan.fits_calamine(ReadLimits())
+
+
+def test_scan_sees_prefixed_cells(tmp_path: Path) -> None:
+    # Given a sheet whose elements carry a namespace prefix and a far cell among them
+    head = b'<x:row r="1"><x:c r="A1"><x:v>1</x:v></x:c><x:c r="XFD9"><x:v>2</x:v></x:c></x:row>'
+    path = write_package(tmp_path / "prefixed.xlsx", [head])
+
+    # When it is scanned
+    scan = scan_sheet(str(path), "xl/worksheets/sheet1.xml", ReadLimits())
+
+    # Then both cells count and the far column is seen
+    assert scan.cell_count == 2
+    assert scan.column_bound == 16384
+
+
+def test_scan_refuses_more_cells_than_allowed(tmp_path: Path) -> None:
+    # Given 2,000 cells and a limit of 1,000
+    path = write_package(tmp_path / "many.xlsx", [row(n, cell(f"A{n}", n), cell(f"B{n}", n)) for n in range(1, 1001)])
+
+    # When it is scanned, Then it is refused as too large
+    with pytest.raises(Exception, match="more than 1000 cells") as failure:
+        scan_sheet(str(path), "xl/worksheets/sheet1.xml", ReadLimits(max_cells=1000))
+    assert getattr(failure.value, "code", None) == "INPUT_TOO_LARGE"
