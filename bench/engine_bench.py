@@ -137,6 +137,10 @@ def generate_workbook(path: Path, rows: int) -> Path:
 
 
 def _peak_rss_mb() -> float:
+    # Linux: VmHWM is this program's own peak (ru_maxrss also counts the parent's pages at fork time).
+    status = Path("/proc/self/status")
+    if status.exists():
+        return int(status.read_text().split("VmHWM:")[1].split()[0]) / 1024
     # ru_maxrss is in KiB on Linux and in bytes on macOS
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return peak / (1024 * 1024) if sys.platform == "darwin" else peak / 1024

@@ -42,9 +42,7 @@ def test_a_value_pattern_gives_evidence_for_string_fields() -> None:
 
 def test_typed_fields_with_a_value_pattern_need_parse_and_match() -> None:
     uk_phone = field("phone", valuePattern=r"^\+44")
-    assert (
-        value_evidence(uk_phone, ["+44 20 7946 0958", "020 7946 0958", "+44 abc", "+1 555 123 4567"]) == 0.25
-    )
+    assert value_evidence(uk_phone, ["+44 20 7946 0958", "020 7946 0958", "+44 abc", "+1 555 123 4567"]) == 0.25
 
 
 def test_numbers_are_no_evidence_for_date_fields() -> None:

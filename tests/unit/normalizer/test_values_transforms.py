@@ -37,9 +37,7 @@ def test_each_transform_changes_text_as_named(transform: str, text: str, expecte
 
 
 def test_default_transform_is_trim() -> None:
-    assert process("string", ["trim"], ["  x "]) == process(
-        "string", FieldSpec(name="f").transforms, ["  x "]
-    )
+    assert process("string", ["trim"], ["  x "]) == process("string", FieldSpec(name="f").transforms, ["  x "])
     assert FieldSpec(name="f").transforms == ["trim"]
 
 

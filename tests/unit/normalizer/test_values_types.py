@@ -49,9 +49,7 @@ def assert_rejects(field_type: str, value: CellValue, **spec: Any) -> None:
         (False, "FALSE"),
     ],
 )
-def test_string_accepts_anything_and_writes_numbers_and_dates_as_text(
-    value: CellValue, expected: str
-) -> None:
+def test_string_accepts_anything_and_writes_numbers_and_dates_as_text(value: CellValue, expected: str) -> None:
     assert_accepts("string", value, expected)
 
 
@@ -131,9 +129,7 @@ def test_integer_explains_too_large_values() -> None:
         (" 42 ", 42.0),
     ],
 )
-def test_number_accepts_numbers_grouped_accounting_percent_and_currency_text(
-    value: CellValue, expected: float
-) -> None:
+def test_number_accepts_numbers_grouped_accounting_percent_and_currency_text(value: CellValue, expected: float) -> None:
     assert_accepts("number", value, expected)
 
 
@@ -184,9 +180,7 @@ def test_number_rejects_non_numbers_and_non_finite_values(value: CellValue) -> N
         (0.0, False),
     ],
 )
-def test_boolean_accepts_the_word_pairs_in_any_case_and_bools_and_one_zero(
-    value: CellValue, expected: bool
-) -> None:
+def test_boolean_accepts_the_word_pairs_in_any_case_and_bools_and_one_zero(value: CellValue, expected: bool) -> None:
     assert_accepts("boolean", value, expected)
 
 
@@ -224,9 +218,7 @@ def test_boolean_rejects_other_words_and_numbers(value: CellValue) -> None:
         ("03/01/2024 14:30", D(2024, 3, 1)),
     ],
 )
-def test_date_accepts_date_cells_serials_and_the_text_forms(
-    value: CellValue, expected: datetime.date
-) -> None:
+def test_date_accepts_date_cells_serials_and_the_text_forms(value: CellValue, expected: datetime.date) -> None:
     assert_accepts("date", value, expected)
 
 
@@ -397,9 +389,7 @@ def test_enum_failure_message_lists_the_allowed_values() -> None:
     assert issues[0].message == "Not one of the allowed values: Active, Lapsed."
 
 
-@pytest.mark.parametrize(
-    "field_type", ["string", "integer", "number", "boolean", "date", "datetime", "email", "phone"]
-)
+@pytest.mark.parametrize("field_type", ["string", "integer", "number", "boolean", "date", "datetime", "email", "phone"])
 @pytest.mark.parametrize("value", [None, "", "   ", "\t\n"])
 def test_empty_cells_become_none_without_issues_when_optional(field_type: str, value: CellValue) -> None:
     output, codes = process_one(field_type, value, transforms=[])

@@ -81,16 +81,12 @@ def test_range_checks_numbers_and_dates_against_both_bounds(
 
 
 def test_range_messages_name_the_bound() -> None:
-    _o, number_issues, _v = run(
-        processor("integer", validators=[{"kind": "range", "min": 1, "max": 9}]), [0, 10]
-    )
+    _o, number_issues, _v = run(processor("integer", validators=[{"kind": "range", "min": 1, "max": 9}]), [0, 10])
     assert [issue.message for issue in number_issues] == [
         "Less than the minimum 1.",
         "More than the maximum 9.",
     ]
-    _o, date_issues, _v = run(
-        processor("date", validators=[{"kind": "range", "min": "2024-01-01"}]), ["2023-01-01"]
-    )
+    _o, date_issues, _v = run(processor("date", validators=[{"kind": "range", "min": "2024-01-01"}]), ["2023-01-01"])
     assert date_issues[0].message == "Earlier than 2024-01-01."
 
 
@@ -117,9 +113,7 @@ def test_length_counts_characters_of_the_text_form() -> None:
 
 
 def test_one_of_is_case_sensitive_after_transforms() -> None:
-    proc = processor(
-        transforms=["trim", "upper"], validators=[{"kind": "oneOf", "values": ["GOLD", "SILVER"]}]
-    )
+    proc = processor(transforms=["trim", "upper"], validators=[{"kind": "oneOf", "values": ["GOLD", "SILVER"]}])
     output, issues, _valid = run(proc, [" gold ", "Silver", "bronze", "Gold"])
     assert output == ["GOLD", "SILVER", "BRONZE", "GOLD"]
     assert codes_by_row(issues) == [(4, "not_one_of")]

@@ -142,6 +142,7 @@ def event_bus_name(prefix: str) -> str:
 def state_machine_name(prefix: str) -> str:
     return f"{prefix}-{STATE_MACHINE_SUFFIX}"
 
+
 # Defaults for the local stack (DESIGN §9).
 LOCAL_RESOURCE_PREFIX = "runs-local"
 LOCAL_WORKSPACE_ID = "00000000-0000-7000-8000-000000000001"

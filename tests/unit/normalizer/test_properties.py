@@ -1,0 +1,81 @@
+"""Property: a table whose headers are the field names maps column for column and round-trips."""
+
+from __future__ import annotations
+
+import string
+import tempfile
+from pathlib import Path
+
+import hypothesis.strategies as st
+import openpyxl
+from hypothesis import HealthCheck, given, settings
+
+from normalizer.config import Configuration
+from normalizer.pipeline import process
+
+FIELD_NAMES = ["code", "city", "amount", "count", "note", "region"]
+FIELD_TYPES = {
+    "code": "string",
+    "city": "string",
+    "amount": "number",
+    "count": "integer",
+    "note": "string",
+    "region": "string",
+}
+
+# Text without leading/trailing spaces (the default "trim" transform), never formula-like, never number-like.
+words = st.text(alphabet=string.ascii_letters + "äéß", min_size=1, max_size=12)
+texts = st.builds(
+    lambda first, rest: first + rest, words, st.text(alphabet=string.ascii_letters + " -", max_size=10).map(str.rstrip)
+)
+cells = {
+    "string": texts,
+    "number": st.floats(min_value=-1e9, max_value=1e9, allow_nan=False).map(lambda value: round(value, 4)),
+    "integer": st.integers(min_value=-(10**12), max_value=10**12),
+}
+
+
+@st.composite
+def tables(draw: st.DrawFn) -> tuple[list[str], list[list[object]]]:
+    names = draw(st.lists(st.sampled_from(FIELD_NAMES), min_size=1, max_size=len(FIELD_NAMES), unique=True))
+    row_count = draw(st.integers(min_value=1, max_value=25))
+    rows = [[draw(cells[FIELD_TYPES[name]]) for name in names] for _ in range(row_count)]
+    return names, rows
+
+
+CONFIGURATION = Configuration.model_validate(
+    {
+        "schemaVersion": 1,
+        "name": "property",
+        "fields": [{"name": name, "type": FIELD_TYPES[name]} for name in FIELD_NAMES],
+    }
+)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(tables())
+def test_headers_equal_to_field_names_map_exactly_and_values_round_trip(table):
+    # Given a generated table whose headers are field names
+    names, rows = table
+    with tempfile.TemporaryDirectory() as scratch:
+        source, output = Path(scratch) / "in.xlsx", Path(scratch) / "out.xlsx"
+        workbook = openpyxl.Workbook()
+        workbook.active.append(names)
+        for row in rows:
+            workbook.active.append(row)
+        workbook.save(source)
+        # When the engine processes it
+        report = process(source, output, CONFIGURATION)
+        # Then every column maps to its own field with score 1.0
+        assert report.status == "succeeded", report.failure
+        assert [(c.header_raw, c.mapped_field, c.mapping_score) for c in report.columns] == [
+            (name, name, 1.0) for name in names
+        ]
+        # And the output holds the same values under the field's column
+        written = openpyxl.load_workbook(output, read_only=True)
+        header, *body = [list(values) for values in written.worksheets[0].iter_rows(values_only=True)]
+        written.close()
+        assert header == FIELD_NAMES
+        assert len(body) == len(rows)
+        for position, name in enumerate(names):
+            assert [line[FIELD_NAMES.index(name)] for line in body] == [row[position] for row in rows]
