@@ -51,16 +51,6 @@ API_ID = "local"
 ACCOUNT_ID = "123456789012"
 
 CORS_ALLOWED_ORIGIN_PATTERNS = (r"http://127\.0\.0\.1(:\d+)?", r"http://localhost(:\d+)?")
-CORS_ALLOW_HEADERS = (
-    "X-API-Key",
-    "Authorization",
-    "Content-Type",
-    "Idempotency-Key",
-    "If-None-Match",
-    "Last-Event-ID",
-    "X-Request-Id",
-)
-CORS_EXPOSE_HEADERS = ("Location", "ETag", "X-Request-Id")
 CORS_MAX_AGE_SECONDS = 600
 
 # Gateway responses use the handlers' problem titles (`runs.errors`) for the codes they share.
@@ -548,7 +538,7 @@ class Gateway:
         """API Gateway's MOCK `OPTIONS` integration (CDK `default_cors_preflight_options`)."""
         headers = [
             ("access-control-allow-methods", ",".join([*methods, "OPTIONS"])),
-            ("access-control-allow-headers", ",".join(CORS_ALLOW_HEADERS)),
+            ("access-control-allow-headers", ",".join(constants.CORS_ALLOW_HEADERS)),
             ("access-control-max-age", str(CORS_MAX_AGE_SECONDS)),
             ("vary", "Origin"),
         ]
@@ -576,7 +566,7 @@ class Gateway:
         headers = [
             ("content-type", "application/problem+json"),
             ("x-request-id", correlation_id),
-            ("access-control-expose-headers", ",".join(CORS_EXPOSE_HEADERS)),
+            ("access-control-expose-headers", ",".join(constants.CORS_EXPOSE_HEADERS)),
             ("vary", "Origin"),
         ]
         origin = request.header("Origin")

@@ -26,6 +26,8 @@ from runs.constants import (
     API_BASE_PATH,
     AUTH_HEADER,
     BINARY_MEDIA_TYPES,
+    CORS_ALLOW_HEADERS,
+    CORS_EXPOSE_HEADERS,
     ENV_BUCKET,
     ENV_CORS_ORIGINS,
     ENV_EVENT_BUS,
@@ -44,16 +46,6 @@ AUTHORIZER_HANDLER = "authorizer"
 AUTHORIZER_GRANTS = ("workspaces:read",)
 AUTHORIZER_MEMORY_MB = 256
 AUTHORIZER_TIMEOUT_SECONDS = 5
-CORS_ALLOW_HEADERS = (
-    "X-API-Key",
-    "Authorization",
-    "Content-Type",
-    "Idempotency-Key",
-    "If-None-Match",
-    "Last-Event-ID",
-    "X-Request-Id",
-)
-CORS_EXPOSE_HEADERS = ("Location", "ETag", "X-Request-Id")
 CORS_MAX_AGE = Duration.hours(1)
 # 6 resources per route (function, role, policy, log group, permission, method): 20 routes = 120.
 MAX_ROUTES_PER_GROUP = 20

@@ -33,6 +33,18 @@ AUTH_HEADER = "X-API-Key"
 AUTHORIZER_CACHE_SECONDS = 0
 AUTHORIZER_MEMORY_CACHE_SECONDS = 30
 
+# CORS: what browsers may send and read (API Gateway preflight, handlers and the local gateway agree).
+CORS_ALLOW_HEADERS = (
+    "X-API-Key",
+    "Authorization",
+    "Content-Type",
+    "Idempotency-Key",
+    "If-None-Match",
+    "Last-Event-ID",
+    "X-Request-Id",
+)
+CORS_EXPOSE_HEADERS = ("Location", "ETag", "X-Request-Id")
+
 # Request bodies API Gateway hands to Lambda base64-encoded (the RestApi's binaryMediaTypes).
 BINARY_MEDIA_TYPES = (
     "multipart/form-data",

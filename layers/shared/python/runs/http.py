@@ -19,7 +19,7 @@ from aws_lambda_powertools import Logger
 from pydantic import BaseModel, ValidationError
 
 from runs.auth import Principal
-from runs.constants import SERVICE_NAME
+from runs.constants import CORS_EXPOSE_HEADERS, SERVICE_NAME
 from runs.errors import (
     ApiError,
     BadRequest,
@@ -39,7 +39,6 @@ logger = Logger(service=SERVICE_NAME)
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
 CLIENT_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
-_EXPOSED_HEADERS = "Location, ETag, X-Request-Id"
 PROBLEM_TYPE_BASE = "https://errors.runs.example/"
 
 
@@ -213,7 +212,7 @@ def _cors_headers(origin: str | None) -> dict[str, str]:
         return {}
     return {
         "Access-Control-Allow-Origin": origin,
-        "Access-Control-Expose-Headers": _EXPOSED_HEADERS,
+        "Access-Control-Expose-Headers": ", ".join(CORS_EXPOSE_HEADERS),
         "Vary": "Origin",
     }
 
