@@ -21,7 +21,15 @@ from pathlib import Path
 import pytest
 import xlsxwriter
 
-from normalizer.inspect import ReadLimits, scan_sheet
+from normalizer.inspect import (
+    CHUNK_BYTES,
+    SEGMENT_BYTES,
+    ReadLimits,
+    SheetScan,
+    _segments,
+    _sheet_data_parts,
+    scan_sheet,
+)
 
 PEAK_MEMORY_LIMIT_MB = 300
 TIME_LIMIT_SECONDS = 20.0
@@ -344,6 +352,24 @@ def test_zip_bomb_lying_about_its_size_is_cut_off_at_the_declared_size(tmp_path:
     assert run.seconds < 5
 
 
+def test_second_reference_behind_a_megabyte_long_attribute_is_not_missed(tmp_path: Path) -> None:
+    # Given A1, then a cell whose second `r` (the far corner) follows a 2 MB attribute value, placed
+    # so that a cut at a megabyte boundary falls between that value's closing quote and the `r`
+    head = row(1, cell("A1", 1))[:-6] + b'<c r="B1" x="'
+    padding = 2 * (1 << 20) - len(_SHEET_HEAD) - len(head) - 1
+    tail = b'" r="XFD1048576"><v>2</v></c></row>'
+    path = write_package(tmp_path / "hidden.xlsx", [head + b"a" * padding + tail])
+
+    # When it is scanned and read
+    scan = scan_sheet(str(path), "xl/worksheets/sheet1.xml", ReadLimits())
+    run = read_in_child(path)
+
+    # Then calamine is not trusted with it, and the process survives
+    assert not scan.proven
+    assert_bounded(run)
+    assert run.result["outcome"] in ("read", "failure")
+
+
 def test_cell_with_two_references_is_refused_not_crashed(tmp_path: Path) -> None:
     # Given a cell whose second `r` attribute points at the far corner
     path = write_package(tmp_path / "twice.xlsx", [row(1, b'<c r="A1" r="XFD1048576"><v>1</v></c>', cell("B1", 2))])
@@ -426,3 +452,152 @@ def test_scan_refuses_more_cells_than_allowed(tmp_path: Path) -> None:
     with pytest.raises(Exception, match="more than 1000 cells") as failure:
         scan_sheet(str(path), "xl/worksheets/sheet1.xml", ReadLimits(max_cells=1000))
     assert getattr(failure.value, "code", None) == "INPUT_TOO_LARGE"
+
+
+def _narrow_sheet(tmp_path: Path, name: str, odd_cell: bytes, *, first: int = 1, rows: int = 3000) -> Path:
+    """Columns A-C on `rows` rows from row `first` (a few scan segments), with `odd_cell` added half-way."""
+    at = first + rows // 2
+
+    def sheet_rows() -> Iterator[bytes]:
+        for number in range(first, first + rows):
+            cells = [cell(f"{column}{number}", number) for column in "ABC"]
+            yield row(number, *cells, odd_cell) if number == at else row(number, *cells)
+
+    return write_package(tmp_path / name, sheet_rows())
+
+
+def _scan(path: Path) -> SheetScan:
+    return scan_sheet(str(path), "xl/worksheets/sheet1.xml", ReadLimits())
+
+
+def test_scan_fast_path_bounds_a_plain_narrow_sheet(tmp_path: Path) -> None:
+    # Given 3,000 rows of A-C (rows of 1 to 4 digits, over several segments)
+    scan = _scan(_narrow_sheet(tmp_path, "plain.xlsx", b""))
+
+    # Then it is proven, 3 columns wide, rows bounded by their digit count
+    assert scan == SheetScan(cell_count=9000, proven=True, row_bound=9999, column_bound=3)
+
+
+@pytest.mark.parametrize(
+    ("odd_cell", "column_bound", "row_bound"),
+    [
+        (b'<c r="XFD1500"><v>1</v></c>', 16384, 3000),  # a wide reference among narrow ones
+        (b'<c r = "XFD1500"><v>1</v></c>', 16384, 3000),  # whitespace around "="
+        (b'<c\n\tr="XFD1500"><v>1</v></c>', 16384, 3000),  # other whitespace before r
+        (b'<x:c r="XFD1500"><v>1</v></c>', 16384, 3000),  # a namespace prefix
+        (b"<c r='XFD1500'><v>1</v></c>", 16384, 3000),  # single quotes
+        (b'<c r="D1048577"><v>1</v></c>', 4, 1048577),  # a 7-digit row
+        (b'<c r="D999999"><v>1</v></c>', 4, 999999),  # a 6-digit row between 4-digit ones
+    ],
+)
+def test_scan_sees_an_odd_cell_among_narrow_ones(
+    tmp_path: Path, odd_cell: bytes, column_bound: int, row_bound: int
+) -> None:
+    # Given a narrow sheet with one cell that the fast path cannot prove
+    scan = _scan(_narrow_sheet(tmp_path, "odd.xlsx", odd_cell))
+
+    # Then its reference still bounds the sheet (with every other cell)
+    assert scan.proven and scan.cell_count == 9001
+    assert scan.column_bound >= column_bound and scan.row_bound >= row_bound
+
+
+@pytest.mark.parametrize(
+    "odd_cell",
+    [
+        b'<c r="D1500" s="1" r="XFD1048576"><v>1</v></c>',  # a second r after another attribute
+        b'<c r="D1500"r="XFD1048576"><v>1</v></c>',  # a second r with no space before it
+        b'<c r="D1500" \n r = "XFD1048576"><v>1</v></c>',  # ... or with whitespace around
+        b'<c s="1" r="XFD1048576"><v>1</v></c>',  # r not first
+        b'<c r="xfd1048576"><v>1</v></c>',  # a lower-case reference
+        b"<c><v>1</v></c>",  # no reference at all
+    ],
+)
+def test_scan_leaves_a_sheet_with_an_unprovable_cell_unproven(tmp_path: Path, odd_cell: bytes) -> None:
+    scan = _scan(_narrow_sheet(tmp_path, "unproven.xlsx", odd_cell))
+    assert not scan.proven
+    assert not scan.fits_calamine(ReadLimits())
+
+
+@pytest.mark.parametrize(
+    ("odd_cell", "column_bound", "row_bound"),
+    [
+        (b'<c r="C1048577"><v>1</v></c>', 3, 1048577),  # a 7-digit row among 6-digit ones
+        (b'<c r="C12"><v>1</v></c>', 3, 102999),  # a 2-digit row among 6-digit ones
+        (b'<c r="XFD101500"><v>1</v></c>', 16384, 102999),  # a wide reference
+        (b'<c r="D101500" r="XFD1048576"><v>1</v></c>', 16384, 1048576),  # a second r
+    ],
+)
+def test_scan_sees_an_odd_cell_among_rows_of_one_length(
+    tmp_path: Path, odd_cell: bytes, column_bound: int, row_bound: int
+) -> None:
+    # Given rows 100000 to 102999 (every segment starts and ends on a 6-digit row) and one odd cell
+    scan = _scan(_narrow_sheet(tmp_path, "one-length.xlsx", odd_cell, first=100_000))
+
+    # Then the odd cell is counted, and bounds the sheet or leaves it unproven
+    assert scan.cell_count == 9001
+    assert not scan.proven or (scan.column_bound >= column_bound and scan.row_bound >= row_bound)
+
+
+def test_scan_sees_rows_that_go_down_within_a_segment(tmp_path: Path) -> None:
+    # Given rows 1000 to 1999, then rows 1 to 999 (first and last cell of a segment disagree)
+    rows = [row(n, cell(f"A{n}", n), cell(f"B{n}", n)) for n in [*range(1000, 2000), *range(1, 1000)]]
+    scan = _scan(write_package(tmp_path / "down.xlsx", rows))
+    assert scan.proven and scan.cell_count == 3998
+    assert scan.row_bound >= 1999 and scan.column_bound == 2
+
+
+def test_scan_is_not_thrown_off_by_columns_and_formats_around_the_cells(tmp_path: Path) -> None:
+    # Given column widths before sheetData and conditional formats after it
+    head = b'<cols><col min="1" max="3" width="9"/></cols><sheetData>'
+    tail = b'</sheetData><conditionalFormatting sqref="A1"><cfRule type="cellIs" priority="1"/></conditionalFormatting>'
+    sheet = _SHEET_HEAD.replace(b"<sheetData>", head) + b"".join(
+        row(n, cell(f"A{n}", n), cell(f"C{n}", n)) for n in range(1, 2001)
+    )
+    path = tmp_path / "formats.xlsx"
+    write_package(path, [])
+    with zipfile.ZipFile(path, "a") as package:
+        package.writestr(
+            "xl/worksheets/sheet2.xml", sheet + tail.replace(b"</sheetData>", b"</sheetData>") + b"</worksheet>"
+        )
+
+    # When its sheet is scanned
+    scan = scan_sheet(str(path), "xl/worksheets/sheet2.xml", ReadLimits())
+
+    # Then it is proven and bounded by its cells alone
+    assert scan == SheetScan(cell_count=4000, proven=True, row_bound=9999, column_bound=3)
+
+
+def test_sheet_data_parts_cut_before_the_tags_naming_sheet_data() -> None:
+    raw = b'<cols><col min="1"/></cols><sheetData><row r="1"/></sheetData><cfRule/>'
+    parts = _sheet_data_parts(raw)
+    assert b"".join(parts) == raw
+    assert [part[:11] for part in parts] == [b"<cols><col ", b"<sheetData>", b"</sheetData"]
+    assert _sheet_data_parts(b'<row r="1"><c r="A1"/></row>') == [b'<row r="1"><c r="A1"/></row>']
+
+
+@pytest.mark.parametrize("block_bytes", [1, 7, 4096, SEGMENT_BYTES - 1, SEGMENT_BYTES + 3, 3 * SEGMENT_BYTES])
+def test_segments_end_just_before_a_tag_and_lose_nothing(block_bytes: int) -> None:
+    # Given sheet XML with tags at irregular distances, inflated in blocks of some size
+    xml = b"".join(b"<c" + b"x" * (n * 7919 % 3000) for n in range(2000))
+    blocks = [xml[start : start + block_bytes] for start in range(0, len(xml), block_bytes)]
+
+    # When it is cut into segments
+    segments = list(_segments(blocks))
+
+    # Then they make up the XML, each cut sits before a "<", and none is much over the segment size
+    assert b"".join(segment for segment, _ in segments) == xml
+    assert all(cut_before_tag for _, cut_before_tag in segments)
+    assert all(segment.startswith(b"<c") for segment, _ in segments)
+    assert all(len(segment) <= SEGMENT_BYTES + 3000 + block_bytes for segment, _ in segments)
+
+
+def test_segments_flag_a_cut_forced_by_a_megabyte_without_tags() -> None:
+    # Given a tag followed by twice the allowed run without another
+    xml = b"<c " + b"a" * 2 * (SEGMENT_BYTES + CHUNK_BYTES) + b"<c/>"
+    blocks = [xml[start : start + 65536] for start in range(0, len(xml), 65536)]
+
+    # When it is cut into segments, Then some cut is flagged as not before a tag, and nothing is lost
+    segments = list(_segments(blocks))
+    assert b"".join(segment for segment, _ in segments) == xml
+    assert [cut_before_tag for _, cut_before_tag in segments].count(False) >= 1
+    assert segments[-1] == (b"<c/>", True) or segments[-1][0].endswith(b"<c/>")

@@ -5,25 +5,25 @@ table from the file's own `uniqueCount`, and inflates whatever the zip holds. A 
 therefore make it allocate gigabytes or abort the process. This module decides, from the package's
 declared sizes and a cheap byte-level scan of each sheet's XML, whether calamine may read a sheet.
 
-The sheet scan works on a translated copy of each chunk (whitespace deleted, digits -> "0", quotes
--> "q", column letters -> "A"/"B") so that four `bytes.count`/`bytes.find` calls can prove that every
-cell carries one explicit reference and bound its row and column; a chunk that fails the proof is
-scanned exactly with a regular expression. Anything still unproven (missing references, odd
-attribute order, lower-case references) is left to the streaming reader.
+The sheet scan works on a translated copy of each segment (whitespace deleted, digits -> "0", quotes
+-> "q", column letters -> "A"/"B") so that a few `bytes.count`/`bytes.find` calls and one regular
+expression search can prove that every cell carries one explicit reference and bound its row and
+column; a segment that fails the proof is scanned exactly with a regular expression. Anything still
+unproven (missing references, odd attribute order, lower-case references, a megabyte without a tag)
+is left to the streaming reader.
 """
 
 from __future__ import annotations
 
-import queue
 import re
 import shutil
 import struct
 import tempfile
-import threading
 import zipfile
 import zlib
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from itertools import pairwise
 from pathlib import PurePosixPath
 from typing import BinaryIO
 from xml.etree import ElementTree
@@ -31,6 +31,8 @@ from xml.etree import ElementTree
 from normalizer.errors import EngineFailure
 
 CHUNK_BYTES = 1 << 20
+# The sheet scan works in smaller segments: they stay in the CPU caches and the allocator's free lists.
+SEGMENT_BYTES = 256 << 10
 _LOCAL_HEADER = struct.Struct("<4s22xHH")
 _END_OF_CENTRAL_DIRECTORY = struct.Struct("<4s4H2LH")
 _ZIP64_END_OF_CENTRAL_DIRECTORY = struct.Struct("<4sQ2H2L4Q")
@@ -457,6 +459,16 @@ def _translation(last_narrow_letter: str | None) -> bytes:
 # Counts every cell start tag, plus the odd "<col"/"<cfRule" (then the exact scan sorts them out).
 _CELL_OPENING = b"<c"
 _NARROW_CELL = b"<cr=qA0"
+# A narrow cell whose row has exactly `index` digits, closing quote included (index 0 unused).
+_NARROW_CELL_BY_ROW_DIGITS = tuple(_NARROW_CELL[:-1] + b"0" * digits + b"q" for digits in range(7))
+# The first cell start that is not a narrow cell with a row of (shortest, longest) digits.
+_NOT_NARROW_CELL = {
+    (shortest, longest): re.compile(rb"<c(?!r=qA0{%d,%d}q)" % (shortest, longest))
+    for shortest in range(1, 7)
+    for longest in (shortest, shortest + 1)
+    if longest <= 6
+}
+_ROW_DIGITS = re.compile(rb"0+")
 # An `r` right after another attribute's value: calamine takes the last `r` of a cell, so only a lone,
 # leading one can be trusted.
 _LATER_REFERENCE = b"qr="
@@ -489,26 +501,35 @@ class _SheetScanner:
 
     def feed(self, raw: bytes) -> None:
         """Account for one segment of sheet XML that ends just before a "<"."""
+        self._feed(raw, may_split=True)
+
+    def _feed(self, raw: bytes, *, may_split: bool) -> None:
         if self.narrow_letter == "A" and not self.cell_count:
             self._guess_narrow_letter(raw)
         translated = raw.translate(self.table, _WHITESPACE)
-        openings = translated.count(_CELL_OPENING)
-        if not openings:
-            return
-        if (
-            self.proven
-            and self.narrow_letter is not None
-            and translated.count(_NARROW_CELL) == openings
-            and translated.find(_LATER_REFERENCE) < 0
-            and self._bound_row_digits(translated)
-        ):
-            self._count_cells(openings)
+        later_reference = self.proven and translated.find(_LATER_REFERENCE) >= 0
+        narrow = self.proven and self.narrow_letter is not None and not later_reference
+        cells = self._cells_by_row_length(translated) if narrow else None
+        if cells is None:
+            openings = translated.count(_CELL_OPENING)
+            if not openings:
+                return
+            if narrow and translated.count(_NARROW_CELL) == openings and self._bound_row_digits(translated):
+                cells = openings
+        if cells is not None:
+            self._count_cells(cells)
             self.unscanned_row_bound = max(self.unscanned_row_bound, 10**self.row_digits - 1)
+            return
+        parts = _sheet_data_parts(raw) if may_split else [raw]
+        if len(parts) > 1:
+            # The cells may well be narrow once the columns or conditional formats around them are apart.
+            for part in parts:
+                self._feed(part, may_split=False)
             return
         cells = len(_CELL_TAG.findall(raw))
         self._count_cells(cells)
         if cells and self.proven:
-            self._scan_exactly(raw, cells, second_reference=translated.find(_LATER_REFERENCE) >= 0)
+            self._scan_exactly(raw, cells, second_reference=later_reference)
 
     def _guess_narrow_letter(self, raw: bytes) -> None:
         # The first cells usually show the sheet's width; guessing it spares an exact scan of chunk one.
@@ -516,6 +537,21 @@ class _SheetScanner:
         if letters and max(len(letter) for letter in letters) == 1:
             self.narrow_letter = max(letters).decode()
             self.table = _translation(self.narrow_letter)
+
+    def _cells_by_row_length(self, translated: bytes) -> int | None:
+        """The number of cells in a segment whose cells are all narrow with rows of one length, or of
+        two adjacent lengths, of at most 6 digits (`row_digits` then covers them); None if not so.
+
+        Rows ascend, so the first and the last cell usually show every row length in the segment.
+        """
+        span = _row_digits_span(translated)
+        not_narrow = _NOT_NARROW_CELL.get(span) if span else None
+        if span is None or not_narrow is None or not_narrow.search(translated):
+            return None
+        shortest, longest = span
+        self.row_digits = max(self.row_digits, longest)
+        # Each cell start now matches exactly one of these patterns.
+        return sum(translated.count(pattern) for pattern in _NARROW_CELL_BY_ROW_DIGITS[shortest : longest + 1])
 
     def _bound_row_digits(self, translated: bytes) -> bool:
         """Raise `row_digits` to cover this segment's references; False when some have 7+ digits.
@@ -563,23 +599,75 @@ class _SheetScanner:
         )
 
 
+def _row_digits_span(translated: bytes) -> tuple[int, int] | None:
+    """The row lengths of the first and the last narrow cell in a translated segment (None if none)."""
+    first = translated.find(_NARROW_CELL)
+    if first < 0:
+        return None
+    last = translated.rfind(_NARROW_CELL)
+    digits_at = len(_NARROW_CELL) - 1
+    return (
+        _row_digits_length(translated, first + digits_at),
+        _row_digits_length(translated, last + digits_at),
+    )
+
+
+def _row_digits_length(translated: bytes, position: int) -> int:
+    match = _ROW_DIGITS.match(translated, position)
+    return match.end() - position if match else 0
+
+
+def _sheet_data_parts(raw: bytes) -> list[bytes]:
+    """`raw` cut before the first and the last tag naming "sheetData" (cuts before a "<" keep every
+    part a valid segment), or `[raw]` when it names none.
+    """
+    names = {raw.find(b"sheetData"), raw.rfind(b"sheetData")} - {-1}
+    cuts = {raw.rfind(b"<", 0, position) for position in names}
+    bounds = [0, *sorted(cut for cut in cuts if cut > 0), len(raw)]
+    return [raw[start:end] for start, end in pairwise(bounds) if start < end]
+
+
 def scan_sheet(path: str, part_name: str, limits: ReadLimits) -> SheetScan:
     """Stream one sheet's XML and bound its cells' rows and columns without parsing it.
 
     Raises EngineFailure INPUT_TOO_LARGE (too many cells, inflates past its size) or INPUT_UNREADABLE.
     """
     scanner = _SheetScanner(limits)
-    carry = b""
-    for chunk in _prefetched(_part_chunks(path, part_name)):
-        data = carry + chunk if carry else chunk
-        # Every pattern starts with its only "<", so cutting before one never splits a match.
-        cut = data.rfind(b"<")
-        if cut <= 0 or len(data) - cut > CHUNK_BYTES:
-            cut = len(data)
-        scanner.feed(data[:cut])
-        carry = data[cut:]
-    scanner.feed(carry)
+    # Inflating in the same thread: a prefetching thread is slower, as it waits for the GIL between
+    # zlib calls while the scan holds it.
+    for segment, cut_before_tag in _segments(_part_chunks(path, part_name)):
+        if not cut_before_tag:
+            # No spreadsheet writer goes a megabyte without starting a tag; a cut inside one could
+            # hide a second `r` from the scan, so calamine is not trusted with this sheet.
+            scanner.proven = False
+        scanner.feed(segment)
     return scanner.result()
+
+
+def _segments(blocks: Iterable[bytes]) -> Iterator[tuple[bytes, bool]]:
+    """Re-cut inflated blocks into segments of about SEGMENT_BYTES that end just before a "<" (every
+    pattern starts with its only "<", so such a cut never splits a match), each with True. When no "<"
+    comes for CHUNK_BYTES, the segment is cut at a block's end instead and comes with False.
+    """
+    pending: list[memoryview] = []  # the start of the next segment, from earlier blocks
+    pending_bytes = 0
+    for block in blocks:
+        view = memoryview(block)
+        start = 0
+        while True:
+            # A segment starts with its "<" (or the part's start): the cut comes after that one.
+            target = start + max(SEGMENT_BYTES - pending_bytes, 0 if pending else 1)
+            cut = block.find(b"<", target) if target < len(block) else -1
+            if cut < 0:
+                break
+            yield b"".join([*pending, view[start:cut]]), True
+            pending, pending_bytes, start = [], 0, cut
+        pending.append(view[start:])
+        pending_bytes += len(block) - start
+        if pending_bytes > SEGMENT_BYTES + CHUNK_BYTES:
+            yield b"".join(pending), False
+            pending, pending_bytes = [], 0
+    yield b"".join(pending), True
 
 
 def _part_chunks(path: str, part_name: str) -> Iterator[bytes]:
@@ -589,46 +677,3 @@ def _part_chunks(path: str, part_name: str) -> Iterator[bytes]:
                 yield from iter_part_chunks(file, archive.getinfo(part_name))
         except (zipfile.BadZipFile, KeyError, OSError, ValueError, EOFError) as error:
             raise unreadable(f"The workbook part {part_name} cannot be read ({error}).") from None
-
-
-_END = object()
-
-
-def _prefetched(chunks: Iterator[bytes], depth: int = 2) -> Iterator[bytes]:
-    """Produce `chunks` from a worker thread: zlib releases the GIL, so inflating overlaps the scan."""
-    handoff: queue.Queue[object] = queue.Queue(maxsize=depth)
-    stop = threading.Event()
-
-    def produce() -> None:
-        try:
-            for chunk in chunks:
-                if stop.is_set():
-                    return
-                handoff.put(chunk)
-            handoff.put(_END)
-        except BaseException as error:  # handed to the consuming thread, which re-raises it
-            handoff.put(error)
-        finally:
-            chunks_close = getattr(chunks, "close", None)
-            if chunks_close is not None:
-                chunks_close()
-
-    worker = threading.Thread(target=produce, name="normalizer-inflate", daemon=True)
-    worker.start()
-    try:
-        while True:
-            item = handoff.get()
-            if item is _END:
-                return
-            if isinstance(item, BaseException):
-                raise item
-            assert isinstance(item, bytes)
-            yield item
-    finally:
-        stop.set()
-        # Unblock a producer waiting on a full queue so it can notice the stop and exit.
-        while worker.is_alive():
-            try:
-                handoff.get(timeout=0.05)
-            except queue.Empty:
-                continue

@@ -29,6 +29,7 @@ Issues name the input sheet, row and column.
 
 from __future__ import annotations
 
+import datetime
 import gc
 import logging
 import os
@@ -85,8 +86,10 @@ from normalizer.write import (
 
 logger = logging.getLogger(__name__)
 
-CHUNK_ROWS = 8192
-"""Rows per chunk through value processing (and between cancellation checks)."""
+CHUNK_ROWS = 512
+"""Rows per chunk through value processing (and between cancellation checks). Small chunks are
+faster: a chunk's cells stay in the CPU caches from the reader through processing into the writer,
+while the per-chunk overhead stays a few microseconds a column."""
 
 SAMPLE_ROWS = 128
 """Data rows read ahead of a sheet's first table to sample its columns for mapping."""
@@ -245,7 +248,7 @@ class _Table:
         self.blank_rows += chunk.blank_rows
         self.last_row = chunk.row_numbers[-1]
         for offset, column in enumerate(columns):
-            self.non_empty[offset] += count - column.count("") - column.count(None)
+            self.non_empty[offset] += count - _empty_cells(column)
         row_numbers = chunk.row_numbers
         if not isinstance(row_numbers, range) and row_numbers[-1] - row_numbers[0] + 1 == count:
             row_numbers = range(row_numbers[0], row_numbers[-1] + 1)
@@ -765,6 +768,20 @@ def _collector_paused() -> Iterator[None]:
     finally:
         if was_enabled:
             gc.enable()
+
+
+_NEVER_EMPTY = frozenset({int, float, bool, datetime.date, datetime.datetime, datetime.time, datetime.timedelta})
+_NEVER_EMPTY_OR_TEXT = _NEVER_EMPTY | {str}
+
+
+def _empty_cells(column: Sequence[CellValue]) -> int:
+    """How many cells of a column are empty ("" or None), counted only for the kinds of value that can be."""
+    kinds = set(map(type, column))
+    if kinds <= _NEVER_EMPTY:
+        return 0
+    if kinds <= _NEVER_EMPTY_OR_TEXT:
+        return column.count("")
+    return column.count("") + column.count(None)
 
 
 def _header_batch(table: _Table) -> RowBatch:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, cast
 
 CellValue = str | int | float | bool | datetime.date | datetime.datetime | datetime.time | datetime.timedelta | None
 
@@ -76,6 +76,29 @@ def cell_text(value: object) -> str:
         return str(value)
     except Exception:  # a foreign object with a broken __str__ must not stop the run
         return f"<{type(value).__name__}>"
+
+
+_TEXT_OR_NONE = frozenset({str, type(None)})
+
+
+def column_texts(values: list[CellValue]) -> list[str]:
+    """`[cell_text(value) for value in values]` as a new list, at C speed for the common columns: all
+    text (None among it) and all whole numbers held as floats (how xlsx stores every number).
+    """
+    kinds = set(map(type, values))
+    if kinds == {str}:
+        return list(cast(list[str], values))
+    if kinds <= _TEXT_OR_NONE:
+        return ["" if value is None else cast(str, value) for value in values]
+    if kinds == {float}:
+        numbers = cast(list[float], values)
+        if (
+            all(map(float.is_integer, numbers))
+            and -_WHOLE_FLOAT_AS_INT_LIMIT < min(numbers) <= max(numbers) < _WHOLE_FLOAT_AS_INT_LIMIT
+        ):
+            # what float_text gives whole floats: "%d" formats int(value) ("0" for -0.0 too)
+            return list(map("%d".__mod__, numbers))
+    return list(map(cell_text, values))
 
 
 def issue_value_text(value: object) -> str:

@@ -15,13 +15,20 @@ from __future__ import annotations
 import re
 
 from normalizer.values.cells import CellValue
-from normalizer.values.columns import INVALID, Parsed
+from normalizer.values.columns import INVALID, Parsed, indices_of
 
 _EMAIL = re.compile(r'[^\s@,;<>()\[\]\\"]+@[^\s@,;<>()\[\]\\".]+(?:\.[^\s@,;<>()\[\]\\".]+)+')
 _PHONE_SEPARATOR_BYTES = b" \t\n\r.-()[]"
 _PHONE_SEPARATORS = str.maketrans("", "", " \t\n\r\xa0.-()[]")
 _PHONE_MIN_DIGITS = 7
 _PHONE_MAX_DIGITS = 15
+# A valid compact phone number, alone and as a column of them joined by NUL (which no separator
+# deletes). Empty items (blank cells) pass the column check and are marked INVALID after it. The
+# quantifiers are possessive: NUL ends every item, so there is nothing to backtrack for.
+_COMPACT_PHONE = re.compile(rf"\+?[0-9]{{{_PHONE_MIN_DIGITS},{_PHONE_MAX_DIGITS}}}")
+_COMPACT_PHONE_OR_EMPTY = rf"(?:\+?+[0-9]{{{_PHONE_MIN_DIGITS},{_PHONE_MAX_DIGITS}}}+)?+"
+_COLUMN_JOINER = "\x00"
+_COMPACT_PHONE_COLUMN = re.compile(rf"{_COMPACT_PHONE_OR_EMPTY}(?:{_COLUMN_JOINER}{_COMPACT_PHONE_OR_EMPTY})*+")
 
 
 def parse_email_text(text: str) -> Parsed:
@@ -41,6 +48,32 @@ def parse_phone_text(text: str) -> Parsed:
     if _PHONE_MIN_DIGITS <= len(digits) <= _PHONE_MAX_DIGITS and digits.isdigit() and digits.isascii():
         return compact
     return INVALID
+
+
+def parse_email_texts(texts: list[str]) -> list[Parsed]:
+    """`parse_email_text` over a column, with no Python frame per text."""
+    stripped = list(map(str.strip, texts))
+    matches = list(map(_EMAIL.fullmatch, stripped))
+    parsed: list[Parsed] = list(map(str.lower, stripped))
+    for index in indices_of(matches, None):
+        parsed[index] = INVALID
+    return parsed
+
+
+def parse_phone_texts(texts: list[str]) -> list[Parsed]:
+    """`parse_phone_text` over a column: one translate for the whole column, one regex when all are valid."""
+    joined = _COLUMN_JOINER.join(texts)
+    if not joined.isascii() or joined.count(_COLUMN_JOINER) != len(texts) - 1:
+        # non-ASCII separators need the str path; a NUL inside a text would shift the split
+        return list(map(parse_phone_text, texts))
+    compact = joined.encode("ascii").translate(None, _PHONE_SEPARATOR_BYTES).decode("ascii")
+    numbers = compact.split(_COLUMN_JOINER)
+    if not _COMPACT_PHONE_COLUMN.fullmatch(compact):
+        return [number if _COMPACT_PHONE.fullmatch(number) else INVALID for number in numbers]
+    parsed = list[Parsed](numbers)
+    for index in indices_of(numbers, ""):
+        parsed[index] = INVALID
+    return parsed
 
 
 def email_failure_message(value: CellValue) -> str:

@@ -31,7 +31,9 @@ from normalizer.values.columns import ColumnParser, text_column_parser, typed_co
 from normalizer.values.contacts import (
     email_failure_message,
     parse_email_text,
+    parse_email_texts,
     parse_phone_text,
+    parse_phone_texts,
     phone_failure_message,
 )
 from normalizer.values.dates import (
@@ -50,7 +52,7 @@ from normalizer.values.numbers import (
     parse_number_cell,
     parse_number_text_or_invalid,
 )
-from normalizer.values.transforms import compose_transforms, may_leave_blank_text
+from normalizer.values.transforms import compose_transforms, may_leave_blank_text, transform_steps
 from normalizer.values.validators import Check, compile_checks
 
 WriteKind = Literal["text", "number", "boolean", "date", "datetime"]
@@ -89,17 +91,18 @@ def _failure(field: FieldSpec) -> tuple[str, FailureMessage]:
 
 def build_column_parser(field: FieldSpec) -> ColumnParser:
     """The column parser (transforms + type parsing) for a field; no validators."""
-    transform = compose_transforms(field.transforms)
+    steps = transform_steps(field.transforms)
     check_blank = may_leave_blank_text(field.transforms)
     kind = field.type
     if kind == "string":
-        return text_column_parser(transform, None, check_blank)
+        return text_column_parser(steps, None, check_blank)
     if kind == "email":
-        return text_column_parser(transform, parse_email_text, check_blank)
+        return text_column_parser(steps, parse_email_text, check_blank, parse_email_texts)
     if kind == "phone":
-        return text_column_parser(transform, parse_phone_text, check_blank)
+        return text_column_parser(steps, parse_phone_text, check_blank, parse_phone_texts)
     if kind == "enum":
-        return text_column_parser(transform, enum_text_parser(field.enum or []), check_blank)
+        return text_column_parser(steps, enum_text_parser(field.enum or []), check_blank)
+    transform = compose_transforms(field.transforms)
     if kind == "integer":
         return typed_column_parser(transform, parse_integer_text_or_invalid, parse_integer_cell, check_blank)
     if kind == "number":

@@ -43,12 +43,25 @@ TRANSFORMS: dict[str, TextTransform] = {
 }
 
 
+def transform_steps(names: Sequence[str]) -> tuple[TextTransform, ...]:
+    """The callables applying the named transforms, in order (an adjacent trim and collapseWhitespace
+    fused into one). Every one of them keeps "" empty.
+
+    Raises KeyError for an unknown name (the configuration model already rejects those).
+    """
+    return tuple(TRANSFORMS[name] for name in _merge_trim_and_collapse(names))
+
+
 def compose_transforms(names: Sequence[str]) -> TextTransform | None:
     """One callable applying the named transforms in order; None when there are none.
 
     Raises KeyError for an unknown name (the configuration model already rejects those).
     """
-    steps = tuple(TRANSFORMS[name] for name in _merge_trim_and_collapse(names))
+    return compose_steps(transform_steps(names))
+
+
+def compose_steps(steps: Sequence[TextTransform]) -> TextTransform | None:
+    """One callable applying `steps` in order; None when there are none."""
     if not steps:
         return None
     if len(steps) == 1:
@@ -56,9 +69,10 @@ def compose_transforms(names: Sequence[str]) -> TextTransform | None:
     if len(steps) == 2:
         first, second = steps
         return lambda text: second(first(text))
+    chain = tuple(steps)
 
     def apply_all(text: str) -> str:
-        for step in steps:
+        for step in chain:
             text = step(text)
         return text
 
