@@ -72,6 +72,7 @@ from normalizer.report import (
 )
 from normalizer.values import CellValue, FieldProcessor, ValueIssue, compile_field, value_evidence, write_kind
 from normalizer.write import (
+    MAX_SHEET_COLUMNS,
     ColumnKind,
     IssueRow,
     IssueSpool,
@@ -199,6 +200,23 @@ class _Table:
             if configuration.settings.remove_unmapped_columns
             else [offset for offset, mapping in enumerate(self.mappings) if mapping.field is None]
         )
+        room = MAX_SHEET_COLUMNS - len(self.fields)
+        if len(self.unmapped) > room:
+            # Fields first, then as many unmapped columns as an Excel sheet can still hold.
+            dropped = self.unmapped[room:]
+            self.unmapped = self.unmapped[:room]
+            run.findings.append(
+                Finding(
+                    code="columns_dropped",
+                    severity="warning",
+                    message=f"{len(dropped)} unmapped columns of table {index} on sheet {sheet.name!r} (from "
+                    f"column {column_letter(first_column + dropped[0])}) do not fit in an output sheet of "
+                    f"{MAX_SHEET_COLUMNS} columns and were left out.",
+                    sheet_name=sheet.name,
+                    table_index=index,
+                    field=None,
+                )
+            )
         self.output_header = self._output_header(headers)
         self.column_kinds = self._column_kinds(samples)
         self.letters = [column_letter(first_column + offset) for offset in range(self.width)]

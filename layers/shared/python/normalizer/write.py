@@ -39,6 +39,9 @@ ColumnKind = Literal["text", "number", "boolean", "date", "datetime"]
 MAX_SHEET_ROWS = 1_048_576
 """Excel's row limit, header included."""
 
+MAX_SHEET_COLUMNS = 16_384
+"""Excel's column limit (A to XFD)."""
+
 MAX_TEXT_LENGTH = 32_767
 """Excel's limit on the characters in one cell."""
 
