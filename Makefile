@@ -4,7 +4,6 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | sha256sum | cut -c1-12)
-SITE = $(shell $(PY) -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export CDK_DISABLE_CLI_TELEMETRY := true
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
@@ -19,7 +18,7 @@ $(STAMP): requirements.txt requirements-dev.txt
 	@$(PY) -m pip install -q --upgrade pip 2>&1 | grep -v "^WARNING: Location" || true
 	@$(PY) -m pip install -q -r requirements-dev.txt 2>&1 | grep -v "^WARNING: Location" || true
 	@$(PY) -c 'import aws_cdk, moto, python_calamine, rustpy_xlsxwriter, pydantic'  # fail loudly if pip failed
-	@echo "$(CURDIR)/layers/shared/python" > "$(SITE)/runs_project.pth"
+	@echo "$(CURDIR)/layers/shared/python" > "$$($(PY) -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')/runs_project.pth"
 	@rm -f $(VENV)/.installed-*; touch $@
 
 dev: install  ## Start the local stack (moto + REST API) on http://127.0.0.1:$${PORT:-8000}
