@@ -255,3 +255,25 @@ def test_every_response_carries_a_request_id_and_echoes_one_sent(api: Api) -> No
     response = api.call("GET", api.ws("/runs"), headers={"X-Request-Id": "trace-42"})
     assert response.headers["X-Request-Id"] == "trace-42"
     assert api.call("GET", api.ws("/runs")).headers["X-Request-Id"]
+
+
+def test_list_filters_by_creation_time_bounds(api: Api) -> None:
+    import time
+
+    document_id = make_csv_upload(api)
+    first, second, third = [(_create(api, document_id), time.sleep(0.005))[0] for _ in range(3)]
+    after_first = api.call("GET", api.ws("/runs"), query={"createdAfter": first["createdAt"]}).json()
+    assert [i["id"] for i in after_first["items"]] == [third["id"], second["id"]]
+    before_third = api.call("GET", api.ws("/runs"), query={"createdBefore": third["createdAt"]}).json()
+    assert [i["id"] for i in before_third["items"]] == [second["id"], first["id"]]
+    naive = api.call("GET", api.ws("/runs"), query={"createdAfter": "2026-01-01T00:00:00"})
+    assert naive.status == 422
+
+
+def test_total_count_on_request(api: Api) -> None:
+    document_id = make_csv_upload(api)
+    for _ in range(3):
+        _create(api, document_id)
+    meta = api.call("GET", api.ws("/runs"), query={"limit": 1, "includeTotal": "true"}).json()["meta"]
+    assert meta["totalCount"] == 3 and meta["hasMore"] is True
+    assert api.call("GET", api.ws("/runs"), query={"limit": 1}).json()["meta"]["totalCount"] is None
