@@ -150,3 +150,50 @@ def test_long_idempotency_key_is_422(api: Api) -> None:
         headers={"Idempotency-Key": "k" * 300},
     )
     _problem(response, 422, "VALIDATION_FAILED")
+
+
+@pytest.mark.parametrize("token", ["NaN", "Infinity", "-Infinity"])
+def test_non_standard_json_numbers_are_400(api: Api, token: str) -> None:
+    body = b'{"schemaVersion": 1, "name": "c", "fields": [{"name": "n", "type": "number", "validators": '
+    body += b'[{"kind": "range", "min": ' + token.encode() + b"}]}]}"
+    response = api.call("POST", api.ws("/configurations"), body=body, headers={"Content-Type": "application/json"})
+    _problem(response, 400, "BAD_REQUEST")
+
+
+def test_configuration_with_numbers_beyond_dynamodb_range_is_stored_exactly(api: Api) -> None:
+    document = {
+        "schemaVersion": 1,
+        "name": "tiny",
+        "fields": [
+            {
+                "name": "n",
+                "type": "number",
+                "validators": [{"kind": "range", "min": -2.225073858507203e-309, "max": 1e300}],
+            }
+        ],
+    }
+    created = api.call("POST", api.ws("/configurations"), json_body=document)
+    assert created.status == 201, created.body
+    fetched = api.call("GET", api.ws(f"/configurations/{created.json()['id']}")).json()
+    assert fetched["document"]["fields"][0]["validators"][0] == {
+        "kind": "range",
+        "min": -2.225073858507203e-309,
+        "max": 1e300,
+    }
+
+
+def test_configuration_too_large_to_store_is_413(api: Api) -> None:
+    fields = [{"name": f"f{i}", "synonyms": [f"{'s' * 190}{i}-{j}" for j in range(100)]} for i in range(20)]
+    response = api.call(
+        "POST", api.ws("/configurations"), json_body={"schemaVersion": 1, "name": "big", "fields": fields}
+    )
+    _problem(response, 413, "PAYLOAD_TOO_LARGE")
+
+
+def test_lone_surrogate_escape_is_400_and_a_valid_pair_is_fine(api: Api) -> None:
+    lone = b'{"schemaVersion": 1, "name": "bad \\udc00", "fields": [{"name": "n"}]}'
+    response = api.call("POST", api.ws("/configurations"), body=lone, headers={"Content-Type": "application/json"})
+    _problem(response, 400, "BAD_REQUEST")
+    pair = b'{"schemaVersion": 1, "name": "smile \\ud83d\\ude00", "fields": [{"name": "n"}]}'
+    created = api.call("POST", api.ws("/configurations"), body=pair, headers={"Content-Type": "application/json"})
+    assert created.status == 201 and created.json()["name"] == "smile \U0001f600"

@@ -72,8 +72,10 @@ class Request:
         if self.content_type and self.content_type != "application/json" and not self.content_type.endswith("+json"):
             raise UnsupportedMediaType(f"Send the body as application/json, not {self.content_type}.")
         try:
-            payload = json.loads(self.body or b"null")
-        except (ValueError, UnicodeDecodeError):
+            payload = json.loads(self.body or b"null", parse_constant=_reject_non_standard_number)
+            # An escaped lone surrogate ("\\ud800") parses, but no UTF-8 store or response can hold it.
+            json.dumps(payload, ensure_ascii=False).encode()
+        except (ValueError, UnicodeError):
             raise BadRequest("The body is not valid JSON.") from None
         if not isinstance(payload, dict):
             raise ValidationFailed(
@@ -91,6 +93,11 @@ class Request:
             else:
                 data[key] = values[-1]
         return validate(model, data)
+
+
+def _reject_non_standard_number(token: str) -> Any:
+    # Python's json accepts NaN and Infinity; JSON (RFC 8259) does not, and neither can we store them.
+    raise ValueError(f"{token} is not a JSON number")
 
 
 def validate(model: type[ModelT], data: Any) -> ModelT:

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import json
 from typing import Annotated, Any, Literal
 
-from pydantic import Field
+from pydantic import Field, field_serializer, field_validator
 
 from runs.models.base import PageMeta, RecordModel, RequestModel, ResponseModel, Timestamp
 
@@ -17,12 +18,23 @@ class ConfigurationListQuery(RequestModel):
 
 
 class ConfigurationRecord(RecordModel):
+    """Stored with the document as one JSON string: DynamoDB numbers cannot hold every JSON number."""
+
     id: str
     workspace_id: str
     name: str
     document: dict[str, Any]
     created_at: Timestamp
     created_by: str | None = None
+
+    @field_validator("document", mode="before")
+    @classmethod
+    def _parse_stored_json(cls, value: Any) -> Any:
+        return json.loads(value) if isinstance(value, str) else value
+
+    @field_serializer("document", when_used="json")
+    def _store_as_json(self, document: dict[str, Any]) -> str:
+        return json.dumps(document, separators=(",", ":"), ensure_ascii=False)
 
 
 class ConfigurationResource(ResponseModel):

@@ -7,7 +7,7 @@ from typing import Any
 from normalizer.config import DEFAULT_CONFIGURATION, Configuration
 from runs.auth import Principal
 from runs.dal import configurations as store
-from runs.errors import ConfigurationNotFound
+from runs.errors import ConfigurationNotFound, PayloadTooLarge
 from runs.http import validate
 from runs.ids import is_valid_id, new_id
 from runs.models.base import PageMeta, utc_now
@@ -18,6 +18,9 @@ from runs.models.configurations import (
     ConfigurationResource,
 )
 from runs.services.paging import filters_fingerprint, make_cursor, read_cursor
+
+# A DynamoDB item holds at most 400 KB; the rest of the item needs far less than the margin left here.
+MAX_CONFIGURATION_BYTES = 350 * 1024
 
 
 def _resource(record: ConfigurationRecord, active_id: str | None) -> ConfigurationResource:
@@ -48,8 +51,12 @@ def default_configuration(workspace_id: str) -> ConfigurationResource:
 
 
 def create_configuration(principal: Principal, workspace_id: str, document: dict[str, Any]) -> ConfigurationResource:
-    """Validate and store; raises ValidationFailed (422) with `errors[]` paths for an invalid document."""
+    """Validate and store; raises ValidationFailed (422) with `errors[]` paths for an invalid document and
+    PayloadTooLarge when it would not fit in one stored item."""
     configuration = validate(Configuration, document)
+    size = len(configuration.model_dump_json(by_alias=True).encode())
+    if size > MAX_CONFIGURATION_BYTES:
+        raise PayloadTooLarge(f"The configuration is {size} bytes; at most {MAX_CONFIGURATION_BYTES} can be stored.")
     record = ConfigurationRecord(
         id=new_id(),
         workspace_id=workspace_id,
