@@ -283,3 +283,20 @@ def test_later_sheets_stream_every_row_exactly_once(make_workbook, tmp_path, rea
     member_ids = [row[5] for row in read_back(output, "South")[1:]]
     assert member_ids == [f"S{i}" for i in range(400)]
     assert report.sheets[1].tables[0].data_row_count == 400
+
+
+def test_cells_beside_the_table_below_the_sampled_rows_are_reported_not_lost_silently(make_workbook, tmp_path):
+    # Given a two-column table and, far below its first rows, a note two columns to its right
+    rows: list[list[Any]] = [["Email", "First Name"]]
+    rows += [[f"p{i}@example.com", f"P{i}"] for i in range(300)]
+    rows[250] = [*rows[250], None, "see note"]
+    source = make_workbook({"People": rows})
+
+    # When it is processed
+    report = process(source, tmp_path / "out.xlsx")
+
+    # Then the run succeeds and a finding says how many cells were left out and where
+    assert report.status == "succeeded"
+    (finding,) = [f for f in report.findings if f.code == "cells_outside_table"]
+    assert finding.sheet_name == "People" and finding.table_index == 0
+    assert finding.message.startswith("1 non-empty cells")

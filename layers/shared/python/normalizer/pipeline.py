@@ -225,6 +225,7 @@ class _Table:
         self.rows_written = 0
         self.blank_rows = 0
         self.last_row = header.data_row_start - 1
+        self.cells_outside = 0  # non-empty cells left or right of the table's columns (reported, not lost silently)
 
     def _output_header(self, headers: Sequence[str | None]) -> list[str]:
         taken: set[str] = set()
@@ -256,8 +257,11 @@ class _Table:
         """Process one chunk: count, transform, validate, spool issues; the output rows when writing."""
         rows: Sequence[Sequence[CellValue]] = chunk.rows
         width, first = self.width, self.first_column
+        end = first + width
+        if first or max(map(len, rows), default=0) > end:
+            self.cells_outside += _non_empty_outside(rows, first, end)
         if first:
-            rows = [row[first : first + width] for row in rows]
+            rows = [row[first:end] for row in rows]
         if set(map(len, rows)) != {width}:
             rows = [row if len(row) == width else [*row[:width], *repeat("", width - len(row))] for row in rows]
         count = len(rows)
@@ -289,6 +293,19 @@ class _Table:
 
     def finish(self, output_sheet: str | None) -> _TableOutcome:
         """The table's report entries, once its rows are done."""
+        if self.cells_outside:
+            self.run.findings.append(
+                Finding(
+                    code="cells_outside_table",
+                    severity="warning",
+                    message=f"{self.cells_outside} non-empty cells beside table {self.index} on sheet "
+                    f"{self.sheet.name!r} lie outside the columns found from its header and first rows; "
+                    "they are not in the output.",
+                    sheet_name=self.sheet.name,
+                    table_index=self.index,
+                    field=None,
+                )
+            )
         header = self.header
         data_rows = self.last_row - header.data_row_start + 1
         last_column = self.first_column + self.width - 1
@@ -800,6 +817,12 @@ def _empty_cells(column: Sequence[CellValue]) -> int:
     if kinds <= _NEVER_EMPTY_OR_TEXT:
         return column.count("")
     return column.count("") + column.count(None)
+
+
+def _non_empty_outside(rows: Sequence[Sequence[CellValue]], first: int, end: int) -> int:
+    """Non-empty cells of `rows` before column `first` or from column `end` on."""
+    outside = [cell for row in rows for cell in (*row[:first], *row[end:])]
+    return len(outside) - outside.count("") - outside.count(None)
 
 
 def _header_batch(table: _Table) -> RowBatch:

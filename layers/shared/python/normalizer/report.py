@@ -20,7 +20,7 @@ EvaluationOutcome = Literal["success", "partial", "failure"]
 MappingStatus = Literal["mapped", "unmapped"]
 MappingMethod = Literal["header_exact", "header_fuzzy", "values", "combined"]
 UnmappedReason = Literal["no_signal", "below_threshold", "duplicate_field", "empty_header"]
-FindingCode = Literal["field_not_detected", "no_table_found", "sheet_empty", "columns_dropped"]
+FindingCode = Literal["field_not_detected", "no_table_found", "sheet_empty", "columns_dropped", "cells_outside_table"]
 Severity = Literal["info", "warning", "error"]
 
 
