@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+from collections.abc import Sequence
 from typing import Any
 
 import pytest
@@ -12,14 +13,53 @@ from hypothesis import strategies as st
 from normalizer.values import CellValue
 from normalizer.values.cells import cell_text, column_texts
 from normalizer.values.choices import enum_text_parser
-from normalizer.values.columns import (
-    TextParser,
-    TextsParser,
-    cell_by_cell_text_parser,
-    text_column_parser,
-)
+from normalizer.values.columns import INVALID, ColumnParser, TextParser, TextsParser, text_column_parser
 from normalizer.values.contacts import parse_email_text, parse_email_texts, parse_phone_text, parse_phone_texts
-from normalizer.values.transforms import TRANSFORMS, may_leave_blank_text, transform_steps
+from normalizer.values.transforms import (
+    TRANSFORMS,
+    TextTransform,
+    compose_steps,
+    may_leave_blank_text,
+    transform_steps,
+)
+
+
+def cell_by_cell_text_parser(
+    steps: Sequence[TextTransform], parse_text: TextParser | None, check_blank: bool
+) -> ColumnParser:
+    """`text_column_parser` one cell at a time: the oracle its column-wise form is tested against."""
+    transform = compose_steps(steps)
+
+    def parse_column(values: list[CellValue]) -> tuple[list[CellValue], list[int]]:
+        output: list[CellValue] = []
+        append = output.append
+        failed: list[int] = []
+        for index, value in enumerate(values):
+            if type(value) is str:
+                text = value
+            elif value is None:
+                append(None)
+                continue
+            else:
+                text = cell_text(value)
+            if transform is not None:
+                text = transform(text)
+            if not text or (check_blank and text.isspace()):
+                append(None)
+                continue
+            if parse_text is None:
+                append(text)
+                continue
+            parsed = parse_text(text)
+            if parsed is INVALID:
+                failed.append(index)
+                append(cell_text(value))
+            else:
+                append(parsed)
+        return output, failed
+
+    return parse_column
+
 
 PARSERS: list[tuple[TextParser | None, TextsParser | None]] = [
     (None, None),

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator, Sequence
 from typing import Any, cast
 
 from normalizer.values.cells import CellValue, cell_text, column_texts
-from normalizer.values.transforms import TextTransform, compose_steps
+from normalizer.values.transforms import TextTransform
 
 
 class Invalid(enum.Enum):
@@ -87,43 +87,6 @@ def _with_failures(values: list[CellValue], parsed: list[Parsed]) -> tuple[list[
     for index in failed:
         parsed[index] = cell_text(values[index])
     return cast(list[CellValue], parsed), failed
-
-
-def cell_by_cell_text_parser(
-    steps: Sequence[TextTransform], parse_text: TextParser | None, check_blank: bool
-) -> ColumnParser:
-    """`text_column_parser` one cell at a time: the reference its column-wise form is tested against."""
-    transform = compose_steps(steps)
-
-    def parse_column(values: list[CellValue]) -> tuple[list[CellValue], list[int]]:
-        output: list[CellValue] = []
-        append = output.append
-        failed: list[int] = []
-        for index, value in enumerate(values):
-            if type(value) is str:
-                text = value
-            elif value is None:
-                append(None)
-                continue
-            else:
-                text = cell_text(value)
-            if transform is not None:
-                text = transform(text)
-            if not text or (check_blank and text.isspace()):
-                append(None)
-                continue
-            if parse_text is None:
-                append(text)
-                continue
-            parsed = parse_text(text)
-            if parsed is INVALID:
-                failed.append(index)
-                append(cell_text(value))
-            else:
-                append(parsed)
-        return output, failed
-
-    return parse_column
 
 
 def typed_column_parser(
