@@ -129,7 +129,7 @@ def test_unexpected_error_fails_with_internal_and_a_safe_message(make_workbook, 
 
 def test_cancellation_mid_stream_leaves_no_output(tmp_path):
     # Given a workbook big enough for several chunks and a caller that cancels after a few checks
-    path = big_workbook(tmp_path / "big.xlsx", 3 * pipeline.CHUNK_ROWS)
+    path = big_workbook(tmp_path / "big.xlsx", 3 * pipeline.CANCEL_CHECK_ROWS)
     checks = 0
 
     def cancel_after_a_while() -> bool:
@@ -300,3 +300,21 @@ def test_cells_beside_the_table_below_the_sampled_rows_are_reported_not_lost_sil
     (finding,) = [f for f in report.findings if f.code == "cells_outside_table"]
     assert finding.sheet_name == "People" and finding.table_index == 0
     assert finding.message.startswith("1 non-empty cells")
+
+
+def test_cancellation_is_checked_every_few_thousand_rows_not_every_chunk(tmp_path):
+    # Given a workbook of ten check intervals and a caller counting the checks
+    path = big_workbook(tmp_path / "big.xlsx", 10 * pipeline.CANCEL_CHECK_ROWS)
+    checks = 0
+
+    def never() -> bool:
+        nonlocal checks
+        checks += 1
+        return False
+
+    # When the engine runs to the end
+    report = process(path, tmp_path / "out.xlsx", should_cancel=never)
+
+    # Then it asked about once per interval (plus once per stage), not once per chunk
+    assert report.status == "succeeded"
+    assert 10 <= checks <= 10 + 12

@@ -87,8 +87,11 @@ from normalizer.write import (
 
 logger = logging.getLogger(__name__)
 
+CANCEL_CHECK_ROWS = 4096
+"""Rows between two calls of the caller's cancellation check (it may cost a database read)."""
+
 CHUNK_ROWS = 512
-"""Rows per chunk through value processing (and between cancellation checks). Small chunks are
+"""Rows per chunk through value processing. Small chunks are
 faster: a chunk's cells stay in the CPU caches from the reader through processing into the writer,
 while the per-chunk overhead stays a few microseconds a column."""
 
@@ -410,6 +413,7 @@ class _Run:
         self.issue_total = 0
         self.spool: IssueSpool | None = None
         self.rows_processed = 0
+        self.next_cancel_check = CANCEL_CHECK_ROWS
         self.sheets_processed = 0
         self.sheets_total = 0
         self.written: WrittenWorkbook | None = None
@@ -602,7 +606,9 @@ class _Run:
                 yield batch
             self.rows_processed += len(item.rows)
             events.progress(self.rows_processed, self.sheets_processed, self.sheets_total)
-            events.check_cancelled()
+            if self.rows_processed >= self.next_cancel_check:
+                self.next_cancel_check = self.rows_processed + CANCEL_CHECK_ROWS
+                events.check_cancelled()
         if pending is not None:
             table = self._next_table(info, state, table, pending, [], output_sheet)
             if writing:
