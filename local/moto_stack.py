@@ -120,35 +120,21 @@ class LocalResources:
 
 def table_create_arguments(table: constants.TableDefinition, prefix: str) -> dict[str, Any]:
     """`CreateTable` arguments for one table definition (on-demand, stream when the definition has one)."""
-    key_attributes: dict[str, str] = {}
-
-    def key_schema(partition: constants.KeyAttribute, sort: constants.KeyAttribute | None) -> list[dict[str, str]]:
-        schema = [{"AttributeName": partition.name, "KeyType": "HASH"}]
-        key_attributes[partition.name] = partition.type
-        if sort is not None:
-            schema.append({"AttributeName": sort.name, "KeyType": "RANGE"})
-            key_attributes[sort.name] = sort.type
-        return schema
-
     arguments: dict[str, Any] = {
         "TableName": table.physical_name(prefix),
-        "KeySchema": key_schema(table.partition_key, table.sort_key),
+        "KeySchema": table.key_schema(),
+        "AttributeDefinitions": [
+            {"AttributeName": name, "AttributeType": type_} for name, type_ in table.key_attributes().items()
+        ],
         "BillingMode": "PAY_PER_REQUEST",
     }
     if table.indexes:
         arguments["GlobalSecondaryIndexes"] = [
-            {
-                "IndexName": index.name,
-                "KeySchema": key_schema(index.partition_key, index.sort_key),
-                "Projection": {"ProjectionType": "ALL"},
-            }
+            {"IndexName": index.name, "KeySchema": index.key_schema(), "Projection": {"ProjectionType": "ALL"}}
             for index in table.indexes
         ]
     if table.stream:
         arguments["StreamSpecification"] = {"StreamEnabled": True, "StreamViewType": table.stream}
-    arguments["AttributeDefinitions"] = [
-        {"AttributeName": name, "AttributeType": type_} for name, type_ in key_attributes.items()
-    ]
     return arguments
 
 

@@ -35,10 +35,7 @@ def test_table_keys_indexes_ttl_and_stream_follow_constants(
     table = table_resource(synth, table_logical_ids, definition)
     props = table["Properties"]
     assert props["TableName"] == definition.physical_name(STACK_NAME)
-    expected_keys = [{"AttributeName": definition.partition_key.name, "KeyType": "HASH"}]
-    if definition.sort_key:
-        expected_keys.append({"AttributeName": definition.sort_key.name, "KeyType": "RANGE"})
-    assert props["KeySchema"] == expected_keys
+    assert props["KeySchema"] == definition.key_schema()
     types = {a["AttributeName"]: a["AttributeType"] for a in props["AttributeDefinitions"]}
     assert types[definition.partition_key.name] == definition.partition_key.type
     if definition.sort_key:
@@ -46,8 +43,7 @@ def test_table_keys_indexes_ttl_and_stream_follow_constants(
     indexes = {index["IndexName"]: index for index in props.get("GlobalSecondaryIndexes", [])}
     assert set(indexes) == {index.name for index in definition.indexes}
     for index in definition.indexes:
-        key_names = [key["AttributeName"] for key in indexes[index.name]["KeySchema"]]
-        assert key_names == [index.partition_key.name] + ([index.sort_key.name] if index.sort_key else [])
+        assert indexes[index.name]["KeySchema"] == index.key_schema()
     if definition.ttl_attribute:
         assert props["TimeToLiveSpecification"] == {"AttributeName": definition.ttl_attribute, "Enabled": True}
     else:

@@ -58,10 +58,7 @@ def test_table_has_the_key_schema_of_its_definition(
 ) -> None:
     description = _client("dynamodb", moto.endpoint_url).describe_table(TableName=table.physical_name(PREFIX))
     description = description["Table"]
-    expected_keys = [{"AttributeName": table.partition_key.name, "KeyType": "HASH"}]
-    if table.sort_key:
-        expected_keys.append({"AttributeName": table.sort_key.name, "KeyType": "RANGE"})
-    assert description["KeySchema"] == expected_keys
+    assert description["KeySchema"] == table.key_schema()
     types = {a["AttributeName"]: a["AttributeType"] for a in description["AttributeDefinitions"]}
     assert types[table.partition_key.name] == table.partition_key.type
     if table.sort_key:
@@ -78,12 +75,10 @@ def test_table_has_the_indexes_of_its_definition(
     assert set(indexes) == {index.name for index in table.indexes}
     types = {a["AttributeName"]: a["AttributeType"] for a in description["Table"]["AttributeDefinitions"]}
     for index in table.indexes:
-        expected = [{"AttributeName": index.partition_key.name, "KeyType": "HASH"}]
-        if index.sort_key:
-            expected.append({"AttributeName": index.sort_key.name, "KeyType": "RANGE"})
-            assert types[index.sort_key.name] == index.sort_key.type
-        assert indexes[index.name]["KeySchema"] == expected
+        assert indexes[index.name]["KeySchema"] == index.key_schema()
         assert types[index.partition_key.name] == index.partition_key.type
+        if index.sort_key:
+            assert types[index.sort_key.name] == index.sort_key.type
         assert indexes[index.name]["Projection"] == {"ProjectionType": "ALL"}
 
 

@@ -63,7 +63,7 @@ def test_platform_admin_may_do_anything_anywhere() -> None:
 def test_authorizer_context_round_trips_and_rejects_garbage() -> None:
     principal = Principal("k", platform_admin=False, roles={"w": "operator"})
     assert Principal.from_authorizer_context(principal.to_authorizer_context()) == principal
-    for context in (None, {}, {"keyId": "k", "roles": "{not json"}):
+    for context in (None, {}, {"keyId": "k", "roles": "{not json"}, {"keyId": "k", "roles": '{"w": "owner"}'}):
         with pytest.raises(Unauthenticated):
             Principal.from_authorizer_context(context)
 

@@ -8,16 +8,18 @@ import json
 import re
 import secrets
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal, cast
 
 from runs.errors import Forbidden, Unauthenticated
 from runs.ids import new_id
 from runs.routes import Permission
 
+Role = Literal["viewer", "operator", "admin"]
+
 _VIEWER: frozenset[str] = frozenset({"runs.read", "documents.read", "configurations.read", "workspaces.read"})
 _OPERATOR = _VIEWER | {"runs.manage", "documents.manage"}
 _ADMIN = _OPERATOR | {"configurations.manage", "apiKeys.manage"}
-ROLE_PERMISSIONS: dict[str, frozenset[str]] = {"viewer": _VIEWER, "operator": _OPERATOR, "admin": _ADMIN}
+ROLE_PERMISSIONS: dict[Role, frozenset[str]] = {"viewer": _VIEWER, "operator": _OPERATOR, "admin": _ADMIN}
 
 _KEY_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 _SECRET = re.compile(r"^[A-Za-z0-9_-]{8,128}$")
@@ -65,9 +67,9 @@ class Principal:
 
     key_id: str
     platform_admin: bool = False
-    roles: dict[str, str] = field(default_factory=dict)
+    roles: dict[str, Role] = field(default_factory=dict)
 
-    def role_in(self, workspace_id: str) -> str | None:
+    def role_in(self, workspace_id: str) -> Role | None:
         return "admin" if self.platform_admin else self.roles.get(workspace_id)
 
     def can(self, permission: Permission, workspace_id: str | None = None) -> bool:
@@ -100,5 +102,7 @@ class Principal:
             roles = json.loads(context.get("roles") or "{}")
         except ValueError:
             raise Unauthenticated() from None
+        if not isinstance(roles, dict) or not all(role in ROLE_PERMISSIONS for role in roles.values()):
+            raise Unauthenticated()
         platform_admin = str(context.get("platformAdmin", "false")).lower() == "true"
-        return cls(key_id=str(context["keyId"]), platform_admin=platform_admin, roles=dict(roles))
+        return cls(key_id=str(context["keyId"]), platform_admin=platform_admin, roles=cast(dict[str, Role], roles))

@@ -61,11 +61,22 @@ class KeyAttribute:
     type: str = "S"  # DynamoDB scalar type: S or N
 
 
+def key_schema(partition_key: KeyAttribute, sort_key: KeyAttribute | None) -> list[dict[str, str]]:
+    """The DynamoDB `KeySchema` of a table or index with these keys."""
+    schema = [{"AttributeName": partition_key.name, "KeyType": "HASH"}]
+    if sort_key is not None:
+        schema.append({"AttributeName": sort_key.name, "KeyType": "RANGE"})
+    return schema
+
+
 @dataclass(frozen=True)
 class IndexDefinition:
     name: str
     partition_key: KeyAttribute
     sort_key: KeyAttribute | None = None
+
+    def key_schema(self) -> list[dict[str, str]]:
+        return key_schema(self.partition_key, self.sort_key)
 
 
 @dataclass(frozen=True)
@@ -82,6 +93,16 @@ class TableDefinition:
 
     def physical_name(self, prefix: str) -> str:
         return f"{prefix}-{self.logical_id}"
+
+    def key_schema(self) -> list[dict[str, str]]:
+        return key_schema(self.partition_key, self.sort_key)
+
+    def key_attributes(self) -> dict[str, str]:
+        """Every key attribute of the table and its indexes → its DynamoDB type (S or N)."""
+        keys = [self.partition_key, self.sort_key]
+        for index in self.indexes:
+            keys += [index.partition_key, index.sort_key]
+        return {key.name: key.type for key in keys if key is not None}
 
 
 PK = KeyAttribute("pk")

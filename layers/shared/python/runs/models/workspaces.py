@@ -6,9 +6,8 @@ from typing import Annotated, Literal
 
 from pydantic import Field
 
+from runs.auth import Role
 from runs.models.base import PageMeta, RecordModel, RequestModel, ResponseModel, Timestamp
-
-Role = Literal["viewer", "operator", "admin"]
 
 
 class WorkspaceCreateRequest(RequestModel):

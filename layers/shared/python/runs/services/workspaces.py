@@ -36,11 +36,10 @@ def authenticate(headers: dict[str, str]) -> Principal:
 
 
 def _resource(record: WorkspaceRecord, principal: Principal) -> WorkspaceResource:
-    role = principal.role_in(record.id)
     return WorkspaceResource(
         id=record.id,
         name=record.name,
-        role=role,  # type: ignore[arg-type]
+        role=principal.role_in(record.id),
         created_at=record.created_at,
         created_by=record.created_by,
     )
