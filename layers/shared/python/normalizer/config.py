@@ -13,7 +13,9 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from pydantic.alias_generators import to_camel
 
 FieldType = Literal["string", "integer", "number", "boolean", "date", "datetime", "email", "phone", "enum"]
-TransformName = Literal["trim", "collapseWhitespace", "lower", "upper", "title", "digitsOnly"]
+TransformName = Literal["trim", "collapseWhitespace", "lower", "upper", "title", "digitsOnly", "personName"]
+DateOrder = Literal["auto", "MDY", "DMY", "YMD"]
+DecimalSeparator = Literal["auto", ".", ","]
 
 
 class _ConfigModel(BaseModel):
@@ -96,6 +98,12 @@ class Settings(_ConfigModel):
     remove_unmapped_columns: bool = False
     write_issues_sheet: bool = True
     header_scan_rows: Annotated[int, Field(ge=1, le=1000)] = 50
+    # Numeric dates: `auto` decides per column from its unambiguous values (spec: configuration.md).
+    date_order: DateOrder = "auto"
+    # Decimal mark of numbers written as text: `auto` decides per column from its unambiguous values.
+    decimal_separator: DecimalSeparator = "auto"
+    # ISO 3166 alpha-2 region for phone numbers written without a country code.
+    default_region: Annotated[str, Field(pattern=r"^[A-Z]{2}$")] | None = None
 
 
 class Configuration(_ConfigModel):

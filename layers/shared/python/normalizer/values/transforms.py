@@ -1,4 +1,4 @@
-"""Text transforms (`trim`, `collapseWhitespace`, `lower`, `upper`, `title`, `digitsOnly`), composed once.
+"""Text transforms (`trim`, `collapseWhitespace`, `lower`, `upper`, `title`, `digitsOnly`, `personName`), composed once.
 
 Decisions where the spec is silent:
 - `collapseWhitespace` turns every run of whitespace into one space but does not trim (that is `trim`).
@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
+
+from normalizer.values.names import person_name
 
 TextTransform = Callable[[str], str]
 
@@ -39,6 +41,7 @@ TRANSFORMS: dict[str, TextTransform] = {
     "upper": str.upper,
     "title": str.title,
     "digitsOnly": _digits_only,
+    "personName": person_name,
     "trimAndCollapse": _trim_and_collapse,  # internal: what an adjacent trim + collapseWhitespace do
 }
 
@@ -93,4 +96,4 @@ def _merge_trim_and_collapse(names: Sequence[str]) -> list[str]:
 
 def may_leave_blank_text(names: Sequence[str]) -> bool:
     """False when the transforms can never leave a whitespace-only string (they trim or keep digits)."""
-    return "trim" not in names and "digitsOnly" not in names
+    return not {"trim", "digitsOnly", "personName"} & set(names)
