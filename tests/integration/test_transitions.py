@@ -132,3 +132,38 @@ def test_random_transition_sequences_follow_the_table(api: Api, targets: list[st
     assert [e["seq"] for e in store.list_events(run_id)] == list(range(1, applied + 1))
     if expected in transitions.TERMINAL:
         assert all(not transitions.is_allowed(expected, t) for t in STATUSES)  # type: ignore[arg-type]
+
+
+def test_update_keeps_the_status_bumps_the_version_and_appends_its_event(api: Api) -> None:
+    run_id = _queued_run(api, make_csv_upload(api))
+    before = _read(api, run_id)
+
+    assert store.update(before, changes={"attempt": 2}, event=NewEvent("run.retry", "retry"), at=utc_now())
+
+    after = _read(api, run_id)
+    assert (after.status, after.attempt, after.version, after.event_seq) == ("queued", 2, 2, 2)
+    assert [e["event"] for e in store.list_events(run_id)] == ["run.queued", "run.retry"]
+
+
+def test_update_of_a_run_that_changed_since_it_was_read_writes_nothing(api: Api) -> None:
+    run_id = _queued_run(api, make_csv_upload(api))
+    stale = _read(api, run_id)
+    assert _move(api, run_id, "cancelled")
+
+    assert not store.update(stale, changes={"attempt": 2}, event=NewEvent("run.retry", "retry"), at=utc_now())
+
+    after = _read(api, run_id)
+    assert (after.status, after.attempt) == ("cancelled", 0)
+    assert [e["event"] for e in store.list_events(run_id)] == ["run.queued", "run.cancelled"]
+
+
+def test_update_with_a_none_value_removes_the_attribute_and_may_skip_the_event(api: Api) -> None:
+    run_id = _queued_run(api, make_csv_upload(api))
+    assert store.update(_read(api, run_id), changes={"failureMessage": "x"}, event=None, at=utc_now())
+    assert _read(api, run_id).failure_message == "x"
+
+    assert store.update(_read(api, run_id), changes={"failureMessage": None}, event=None, at=utc_now())
+
+    after = _read(api, run_id)
+    assert after.failure_message is None
+    assert after.event_seq == 1

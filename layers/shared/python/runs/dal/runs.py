@@ -114,32 +114,63 @@ def transition(
     sources = transitions.allowed_sources(target)
     if run.status not in sources:
         return False
-    names = {"#status": "status", "#version": "version", "#eventSeq": "eventSeq"}
-    sets = ["#status = :target", "#version = :nextVersion", "#eventSeq = :nextSeq"]
+    return _conditional_update(run, sources, {"status": target, **changes}, event, at)
+
+
+def update(run: RunRecord, *, changes: Mapping[str, Any], event: NewEvent | None, at: datetime) -> bool:
+    """Set `changes` on `run` (as last read) without changing its status, and append `event` if given.
+
+    Conditional on the status and version being those read, so nothing lands on a run that moved on
+    (a cancel, a completion) meanwhile. A change whose value is None removes the attribute. Returns
+    False when the condition failed; the caller rereads and decides.
+    """
+    return _conditional_update(run, (run.status,), changes, event, at)
+
+
+def _conditional_update(
+    run: RunRecord,
+    expected_statuses: Sequence[RunStatus],
+    changes: Mapping[str, Any],
+    event: NewEvent | None,
+    at: datetime,
+) -> bool:
+    names = {"#status": "status", "#version": "version"}
+    sets = ["#version = :nextVersion"]
+    removes: list[str] = []
     expression_values = dynamo.values(
-        target=target,
         version=run.version,
         nextVersion=run.version + 1,
-        nextSeq=run.event_seq + 1,
-        **{f"source{i}": source for i, source in enumerate(sources)},
+        **{f"source{i}": source for i, source in enumerate(expected_statuses)},
     )
+    if event is not None:
+        names["#eventSeq"] = "eventSeq"
+        sets.append("#eventSeq = :nextSeq")
+        expression_values[":nextSeq"] = dynamo.serialize_value(run.event_seq + 1)
     for index, (attribute, value) in enumerate(changes.items()):
         names[f"#c{index}"] = attribute
+        if value is None:
+            removes.append(f"#c{index}")
+            continue
         sets.append(f"#c{index} = :c{index}")
         expression_values[f":c{index}"] = dynamo.serialize_value(value)
-    source_list = ", ".join(f":source{i}" for i in range(len(sources)))
-    update = {
-        "Update": {
-            "TableName": get_settings().runs_table,
-            "Key": dynamo.serialize(run_key(run.workspace_id, run.id)),
-            "UpdateExpression": "SET " + ", ".join(sets),
-            "ConditionExpression": f"#status IN ({source_list}) AND #version = :version",
-            "ExpressionAttributeNames": names,
-            "ExpressionAttributeValues": expression_values,
+    source_list = ", ".join(f":source{i}" for i in range(len(expected_statuses)))
+    expression = "SET " + ", ".join(sets) + (" REMOVE " + ", ".join(removes) if removes else "")
+    operations: list[dict[str, Any]] = [
+        {
+            "Update": {
+                "TableName": get_settings().runs_table,
+                "Key": dynamo.serialize(run_key(run.workspace_id, run.id)),
+                "UpdateExpression": expression,
+                "ConditionExpression": f"#status IN ({source_list}) AND #version = :version",
+                "ExpressionAttributeNames": names,
+                "ExpressionAttributeValues": expression_values,
+            }
         }
-    }
+    ]
+    if event is not None:
+        operations.append(_event_put(run, run.event_seq + 1, event, at))
     try:
-        dynamo.transact([update, _event_put(run, run.event_seq + 1, event, at)])
+        dynamo.transact(operations)
     except ClientError as error:
         if dynamo.is_condition_failure(error):
             return False
