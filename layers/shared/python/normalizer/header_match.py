@@ -8,31 +8,38 @@ Headers and the fields' terms (name, label, synonyms) are read into words the sa
   `N°`, `Nr`, `Num`, `Nbr` → number; `Qty`, `Amt`, `Tel`, `Addr`, `DOB`, ...);
 - a word glued from known words is split ("MEMBERNO" → member number) and a stray letter is glued
   to the known word it completes ("E Mail" → email);
-- plural and verb endings are dropped before words are compared ("Emails" ~ email,
-  "Registered" ~ register);
+- plural and verb endings (and "-ion") are dropped before words are compared ("Emails" ~ email,
+  "Registered" ~ register, "Terminated" ~ termination);
+- words in brackets that no term uses are hints, not names ("(required)", "(USD)", "(dd/mm/yyyy)");
 - stop words ("of", "de", "der", ...) are ignored except to find a header's head word, the word the
-  others qualify: the last word, or the last before "of" ("Date of Birth" → date).
+  others qualify: the last word, the last before "of" ("Date of Birth" → date), or a leading "number".
 
 A header's score for a field is the best over the field's terms (`HeaderMatch.kind` in brackets):
 
-- 1.0 (exact): the header is a term once normalized ("E-mail Address", "DOB", "Member #").
-- 0.95 (strong): a term is complete and every other word of the header belongs to the same field
-  ("Mobile #", "Emails", "Name (Last)" for last_name).
+- 1.0 (exact): the header is a term once read ("E-mail Address", "DOB", "Member #").
+- 0.95 (strong): a term is complete and every other word belongs to the same field ("Mobile #", "Emails").
 - 0.70-0.90 (strong): a term is complete and foreign words qualify it ("Primary Email"), more the
   more of the header the field explains.
-- 0.70 (strong): the header is part of a term and one of its words names no other field and is no
-  generic head word ("Birth" for date_of_birth, "Family" for last_name).
-- 0.40 (vague): the header is part of a term but says only what kind of thing it is ("Date",
-  "Address": head words that the field's own terms qualify) or names several fields ("Member").
-- up to 0.30 (weak): words in common, but the header names something else: its head word is foreign
-  to the field ("Last Login", "Email consent"), a foreign word qualifies a generic term ("Company
-  Name", "Order ID", "Middle Name" when the field's terms say "Full Name"), or it holds part of a term
-  next to foreign words ("Start Date").
+- 0.70 (partial): the header is part of the field's terms and one of its words names no other field
+  and is no generic word ("Birth" for date_of_birth, "Family" for last_name).
+- 0.40 (attribute): a term is complete but the head word is foreign: the header names something about
+  the field's thing ("Mobile Number", "Email consent", "Customer ID"); values decide.
+- 0.40 (vague): the header is part of the field's terms but only says what kind of thing it is (a
+  generic word: "Date", "Address") or names several fields ("Member"); values decide.
+- up to 0.30 (weak): words in common, but a foreign word qualifies a generic term ("Company Name",
+  "Order ID"), or the header holds part of a term next to foreign words ("Start Date").
 
-A header read through a corrected misspelling ("Lsat Name": one edit, two in long words, the first
-letter kept or swapped with the second) scores 0.9 times what the corrected header scores; a long
-glued header within a few letters of a term ("emailadress") scores 0.85 times their similarity.
-A typo is thus matched to the field it is closest to, never to a looser one.
+A word is generic when the terms qualify it (the head of a written multi-word term: "name" in "Full
+Name") or another field's word ends with it ("name" in "Vorname", "Surname"). A header that names one
+part of a person's name (`NAME_PART_WORDS`: "Given Name", "Name (Last)") is at most weak for a field
+none of whose terms names a part, so it is never full_name.
+
+A misspelt or cut-short word is read as the one known word it stands for (the word it begins, or the
+closest within one edit, two for long words, keeping the first letter or swapping it with the second),
+and the header then scores 0.9 times what the corrected header scores; a typo is thus matched to the
+field it is closest to, never to a looser one ("Lsat Name" is last_name). A correction that changed a
+letter (which can turn one real word into another: "Employer" → employee) counts only if it completes
+a term; one that swapped, dropped or doubled letters may also make a partial match ("Brith").
 
 A header that says nothing ("Column 7", "Misc", "Data", "Unnamed: 3", the generated "Column A", a
 lone symbol) is silent: unless a term names it outright, mapping decides its column on values alone.
@@ -94,6 +101,11 @@ STOP_WORDS = frozenset(
 )
 """Words that carry no meaning in a header (English, French, German, Spanish/Italian)."""
 
+NAME_PART_WORDS = frozenset({"first", "given", "middle", "last", "family", "maiden", "nick"})
+"""Words that make "name" one part of a person's name ("Given Name", "Name (Last)"), like the single
+words in `NAME_PART_NAMES`: such a header never matches a field none of whose terms names a part."""
+NAME_PART_NAMES = frozenset({"surname", "forename", "nickname", "firstname", "lastname", "middlename"})
+
 _OF_WORDS = frozenset({"of", "de", "d", "des", "du", "del", "di", "der", "von"})
 """Words after which a header qualifies its head: "Date of Birth", "Numéro de téléphone"."""
 
@@ -115,6 +127,7 @@ CORRECTION_FACTOR = 0.9
 BREAK_MAX_LENGTH = 24
 
 _SYMBOL_NUMBER = re.compile(r"[#№]|(?<![0-9A-Za-z])[Nn]\s?°")
+_LOWER_UPPER = re.compile(r"(?<=[a-z])(?=[A-Z])")
 _CAMEL_BOUNDARY = re.compile(r"(?<=[a-z])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
 _DIGIT_BOUNDARY = re.compile(r"(?<=[A-Za-z])(?=[0-9])|(?<=[0-9])(?=[A-Za-z])")
 _ELISION = re.compile(r"\b(qu|[cdjlmnst])['\u2019](?=[a-z])")
@@ -129,7 +142,7 @@ _KEEP_FINAL_S = ("ss", "us", "is")
 
 def _fold(text: str) -> str:
     """Lower-case ASCII-ish form: accents dropped, camelCase split, apostrophes inside words removed."""
-    text = _CAMEL_BOUNDARY.sub(" ", unicodedata.normalize("NFKD", text))
+    text = _LOWER_UPPER.sub(" ", unicodedata.normalize("NFKD", text))
     text = "".join(character for character in text if not unicodedata.combining(character)).lower()
     return _JOINING_PUNCTUATION.sub("", text)
 
@@ -185,13 +198,15 @@ class _Reading:
     words: frozenset[str]
     """Stems of the meaningful words (no stop words, digits or single letters)."""
     key: str
-    """The long forms of all non-stop words, glued: equal keys are an exact match."""
+    """The long forms of all its words, glued: equal keys are an exact match."""
     heads: frozenset[str]
     """The head word (stem) of each segment outside brackets ("Email - Work" → email, work)."""
     correction: Correction
     """Whether (and how) a misspelt word was read as a known one."""
     placeholder: bool
     """Whether the text is made only of placeholder words, digits and single letters."""
+    names_part: bool
+    """Whether the text names one part of a person's name (brackets included)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -242,7 +257,7 @@ class HeaderVocabulary:
         self._correct = lru_cache(maxsize=8192)(self._compute_correct)
         self._terms: list[_Term] = []
         self._field_words: list[frozenset[str]] = [frozenset() for _ in self.fields]
-        generic: set[str] = set()
+        qualified_heads: set[str] = set()
         for position, text in texts:
             compact = compact_header(text)
             reading = self._read(text, correct=False)
@@ -252,20 +267,9 @@ class HeaderVocabulary:
             self._field_words[position] |= reading.words
             # Heads come from written words (label, synonyms): a snake_case name's word order proves nothing.
             if len(reading.words) > 1 and text != self.fields[position].name:
-                generic |= reading.heads & reading.words
-        # A term word that ends another field's word is qualified by it too ("name" in "vorname", "surname").
-        raw_by_field = [
-            {word for text in _term_texts(field) for word in _raw_words(text) if len(word) >= 3}
-            for field in self.fields
-        ]
-        generic |= {
-            stem(tail)
-            for position, words in enumerate(raw_by_field)
-            for tail in words
-            for other, others in enumerate(raw_by_field)
-            if other != position and any(len(word) >= len(tail) + 3 and word.endswith(tail) for word in others)
-        }
-        self._generic = frozenset(generic)
+                qualified_heads |= reading.heads & reading.words
+        self._generic = frozenset(qualified_heads | _word_endings_of_other_fields(self.fields))
+        self._names_part = [any(_names_part(_raw_words(text)) for text in _term_texts(field)) for field in self.fields]
         fields_using: dict[str, int] = {}
         for words in self._field_words:
             for word in words:
@@ -329,6 +333,10 @@ class HeaderVocabulary:
                     best[position] = HeaderMatch(score, "strong" if match.kind == "exact" else match.kind)
         for position in self._exact_fields(header):
             best[position] = HeaderMatch(EXACT_SCORE, "exact")
+        if reading.names_part:
+            for position, names_part in enumerate(self._names_part):
+                if not names_part and best[position].score > WEAK_SCORE:
+                    best[position] = HeaderMatch(WEAK_SCORE, "weak")
         return tuple(best)
 
     def _field_match(self, position: int, reading: _Reading) -> HeaderMatch:
@@ -373,11 +381,11 @@ class HeaderVocabulary:
 
     def _read(self, text: str, *, correct: bool) -> _Reading:
         """Read a header or term text into words (see the module docstring)."""
-        outside = _BRACKETED.sub(" ", text)
+        outside, bracketed = _BRACKETED.sub(" ", text), " ".join(_BRACKETED.findall(text))
         if not outside.strip():
-            outside = text
+            outside, bracketed = text, ""
         # Words in brackets that no term uses are hints ("(required)", "(USD)", "(dd/mm/yyyy)"), not names.
-        hints = [word for word in _raw_words(" ".join(_BRACKETED.findall(text))) if not self._knows(word)]
+        raw = _raw_words(outside) + [word for word in _raw_words(bracketed) if self._knows(word)]
         segments = [segment for segment in _SEGMENT_BREAK.split(outside) if segment]
         heads: set[str] = set()
         for segment in segments:
@@ -385,7 +393,7 @@ class HeaderVocabulary:
             head = _head(segment_words)
             if head is not None:
                 heads.add(stem(head))
-        long_words, correction = self._long_forms(_raw_words(text), correct=correct, skip=hints)
+        long_words, correction = self._long_forms(raw, correct=correct)
         meaningful = [word for word in long_words if word not in STOP_WORDS and not _is_noise(word)]
         return _Reading(
             words=frozenset(map(stem, meaningful)),
@@ -393,16 +401,17 @@ class HeaderVocabulary:
             heads=frozenset(heads),
             correction=correction,
             placeholder=all(stem(word) in _PLACEHOLDER_STEMS for word in meaningful),
+            names_part=_names_part(_raw_words(text)),
         )
 
     def _knows(self, word: str) -> bool:
         return word in self._known or stem(word) in self._known_stems or self._break(word) is not None
 
-    def _long_forms(self, words: list[str], *, correct: bool, skip: Sequence[str] = ()) -> tuple[list[str], Correction]:
+    def _long_forms(self, words: list[str], *, correct: bool) -> tuple[list[str], Correction]:
         """Words with stray letters glued, glued words split, short forms expanded and (optionally) typos fixed."""
         result: list[str] = []
         correction: Correction = "none"
-        for word in self._glue([word for word in words if word not in skip], correct=correct):
+        for word in self._glue(words, correct=correct):
             pieces = self._break(word) if word not in SHORT_FORMS else None
             for piece in pieces or (word,):
                 if correct and piece.isalpha() and not self._knows(piece) and piece not in STOP_WORDS:
@@ -518,6 +527,26 @@ def _head(words: Sequence[str]) -> str | None:
                 return before[-1]
     meaningful = [word for word in words if word not in STOP_WORDS and not _is_noise(word)]
     return meaningful[-1] if meaningful else None
+
+
+def _word_endings_of_other_fields(fields: Sequence[FieldSpec]) -> set[str]:
+    """Term words (stems) that end a longer word of another field: "name" in "Vorname", "Surname"."""
+    words_by_field = [
+        {word for text in _term_texts(field) for word in _raw_words(text) if len(word) >= 3} for field in fields
+    ]
+    return {
+        stem(tail)
+        for position, words in enumerate(words_by_field)
+        for tail in words
+        for other, others in enumerate(words_by_field)
+        if other != position and any(len(word) >= len(tail) + 3 and word.endswith(tail) for word in others)
+    }
+
+
+def _names_part(words: Sequence[str]) -> bool:
+    """Whether words name one part of a person's name (see `NAME_PART_WORDS`)."""
+    unique = set(words)
+    return bool(unique & NAME_PART_NAMES or (unique & NAME_PART_WORDS and unique & {"name", "names"}))
 
 
 def _term_texts(field: FieldSpec) -> list[str]:
