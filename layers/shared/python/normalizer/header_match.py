@@ -142,9 +142,10 @@ _KEEP_FINAL_S = ("ss", "us", "is")
 
 def _fold(text: str) -> str:
     """Lower-case ASCII-ish form: accents dropped, camelCase split, apostrophes inside words removed."""
-    text = _LOWER_UPPER.sub(" ", unicodedata.normalize("NFKD", text))
-    text = "".join(character for character in text if not unicodedata.combining(character)).lower()
-    return _JOINING_PUNCTUATION.sub("", text)
+    if not text.isascii():
+        text = unicodedata.normalize("NFKD", text)
+        text = "".join(character for character in text if not unicodedata.combining(character))
+    return _JOINING_PUNCTUATION.sub("", _LOWER_UPPER.sub(" ", text).lower())
 
 
 def compact_header(text: str) -> str:
@@ -160,13 +161,16 @@ def normalize_header(text: str | None) -> str | None:
     return "_".join(words) or None
 
 
-def _raw_words(text: str) -> list[str]:
+@lru_cache(maxsize=16384)
+def _raw_words(text: str) -> tuple[str, ...]:
     """A text's lower-case words, symbols for "number" spelt out, elisions and digit runs split."""
     text = _DIGIT_BOUNDARY.sub(" ", _SYMBOL_NUMBER.sub(" number ", text))
-    text = _CAMEL_BOUNDARY.sub(" ", unicodedata.normalize("NFKD", text))
-    text = "".join(character for character in text if not unicodedata.combining(character)).lower()
+    if not text.isascii():
+        text = unicodedata.normalize("NFKD", text)
+        text = "".join(character for character in text if not unicodedata.combining(character))
+    text = _CAMEL_BOUNDARY.sub(" ", text).lower()
     text = _JOINING_PUNCTUATION.sub("", _ELISION.sub(r"\1 ", text))
-    return [word for word in _NON_ALNUM.split(text) if word]
+    return tuple(word for word in _NON_ALNUM.split(text) if word)
 
 
 def stem(word: str) -> str:
@@ -254,6 +258,7 @@ class HeaderVocabulary:
         self._spellings = sorted(spellings)
         self._spelling_stems = [stem(word) for word in self._spellings]
         self._break = lru_cache(maxsize=8192)(self._compute_break)
+        self._reading = lru_cache(maxsize=8192)(self._compute_reading)
         self._correct = lru_cache(maxsize=8192)(self._compute_correct)
         self._terms: list[_Term] = []
         self._field_words: list[frozenset[str]] = [frozenset() for _ in self.fields]
@@ -307,6 +312,9 @@ class HeaderVocabulary:
         return self._read(header, correct=False).placeholder
 
     def _compute_known(self, header: str) -> bool:
+        if not any(self._knows(word) for word in _raw_words(header)):
+            # Most cells (names, numbers, addresses) hold no word of any term: no need to read them.
+            return compact_header(header) in self._exact
         if self._exact_fields(header):
             return True
         words = self._read(header, correct=False).words
@@ -380,25 +388,31 @@ class HeaderVocabulary:
         return [term for word in words for term in self._word_terms.get(word, ()) if term.field_position == position]
 
     def _read(self, text: str, *, correct: bool) -> _Reading:
-        """Read a header or term text into words (see the module docstring)."""
-        outside, bracketed = _BRACKETED.sub(" ", text), " ".join(_BRACKETED.findall(text))
-        if not outside.strip():
-            outside, bracketed = text, ""
+        """Read a header or term text into words (see the module docstring); cached."""
+        return self._reading(text, correct)
+
+    def _compute_reading(self, text: str, correct: bool) -> _Reading:
+        outside, bracketed = text, ""
+        if "(" in text or "[" in text:
+            outside, bracketed = _BRACKETED.sub(" ", text), " ".join(_BRACKETED.findall(text))
+            if not outside.strip():
+                outside, bracketed = text, ""
         # Words in brackets that no term uses are hints ("(required)", "(USD)", "(dd/mm/yyyy)"), not names.
-        raw = _raw_words(outside) + [word for word in _raw_words(bracketed) if self._knows(word)]
-        segments = [segment for segment in _SEGMENT_BREAK.split(outside) if segment]
-        heads: set[str] = set()
-        for segment in segments:
-            segment_words, _ = self._long_forms(_raw_words(segment), correct=correct)
-            head = _head(segment_words)
-            if head is not None:
-                heads.add(stem(head))
+        raw = [*_raw_words(outside), *(word for word in _raw_words(bracketed) if self._knows(word))]
         long_words, correction = self._long_forms(raw, correct=correct)
+        segments = [segment for segment in _SEGMENT_BREAK.split(outside) if segment]
+        if len(segments) == 1 and not bracketed:
+            segment_heads = [_head(long_words)]
+        else:
+            segment_heads = [
+                _head(self._long_forms(list(_raw_words(segment)), correct=correct)[0]) for segment in segments
+            ]
+        heads = frozenset(stem(head) for head in segment_heads if head is not None)
         meaningful = [word for word in long_words if word not in STOP_WORDS and not _is_noise(word)]
         return _Reading(
             words=frozenset(map(stem, meaningful)),
             key="".join(long_words),
-            heads=frozenset(heads),
+            heads=heads,
             correction=correction,
             placeholder=all(stem(word) in _PLACEHOLDER_STEMS for word in meaningful),
             names_part=_names_part(_raw_words(text)),
