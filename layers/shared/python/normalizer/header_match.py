@@ -161,18 +161,25 @@ def normalize_header(text: str | None) -> str | None:
     return "_".join(words) or None
 
 
-@lru_cache(maxsize=16384)
+@lru_cache(maxsize=65536)
 def _raw_words(text: str) -> tuple[str, ...]:
     """A text's lower-case words, symbols for "number" spelt out, elisions and digit runs split."""
-    text = _DIGIT_BOUNDARY.sub(" ", _SYMBOL_NUMBER.sub(" number ", text))
+    # Each pass runs only when its characters are there: vocabularies read tens of thousands of terms.
     if not text.isascii():
+        text = _SYMBOL_NUMBER.sub(" number ", text)
         text = unicodedata.normalize("NFKD", text)
         text = "".join(character for character in text if not unicodedata.combining(character))
-    text = _CAMEL_BOUNDARY.sub(" ", text).lower()
-    text = _JOINING_PUNCTUATION.sub("", _ELISION.sub(r"\1 ", text))
+    elif "#" in text:
+        text = text.replace("#", " number ")
+    if not text.isalpha():
+        text = _DIGIT_BOUNDARY.sub(" ", text)
+    text = text.lower() if text.islower() or text.isupper() else _CAMEL_BOUNDARY.sub(" ", text).lower()
+    if "'" in text or "\u2019" in text or "." in text:
+        text = _JOINING_PUNCTUATION.sub("", _ELISION.sub(r"\1 ", text))
     return tuple(word for word in _NON_ALNUM.split(text) if word)
 
 
+@lru_cache(maxsize=65536)
 def stem(word: str) -> str:
     """A word without its plural or verb ending, and without a final "e" (dates, dated → dat)."""
     if len(word) > 3 and word.isalpha():
@@ -246,14 +253,15 @@ class HeaderVocabulary:
     def __init__(self, fields: Sequence[FieldSpec]) -> None:
         self.fields = tuple(fields)
         texts = [(position, text) for position, field in enumerate(self.fields) for text in _term_texts(field)]
-        raw = {word for _, text in texts for word in _raw_words(text)}
+        words_of = {text: _raw_words(text) for _, text in texts}
+        raw = {word for words in words_of.values() for word in words}
         long_forms = {word for forms in SHORT_FORMS.values() for word in forms}
         self._known = frozenset(
             word for word in raw | long_forms | SHORT_FORMS.keys() if len(word) > 1 and word not in STOP_WORDS
         )
         self._known_stems = frozenset(map(stem, self._known))
         # A misspelt word is read as a known word, or a glued one as a term's glued form ("fulkname").
-        glued_terms = {compact_header(text) for _, text in texts if len(_raw_words(text)) > 1}
+        glued_terms = {compact_header(text) for text, words in words_of.items() if len(words) > 1}
         spellings = {word for word in self._known | glued_terms if len(word) >= 4 and word.isalpha()}
         self._spellings = sorted(spellings)
         self._spelling_stems = [stem(word) for word in self._spellings]
@@ -273,8 +281,10 @@ class HeaderVocabulary:
             # Heads come from written words (label, synonyms): a snake_case name's word order proves nothing.
             if len(reading.words) > 1 and text != self.fields[position].name:
                 qualified_heads |= reading.heads & reading.words
-        self._generic = frozenset(qualified_heads | _word_endings_of_other_fields(self.fields))
-        self._names_part = [any(_names_part(_raw_words(text)) for text in _term_texts(field)) for field in self.fields]
+        self._generic = frozenset(qualified_heads | _word_endings_of_other_fields(texts, words_of))
+        self._names_part = [False for _ in self.fields]
+        for position, text in texts:
+            self._names_part[position] = self._names_part[position] or _names_part(words_of[text])
         fields_using: dict[str, int] = {}
         for words in self._field_words:
             for word in words:
@@ -392,16 +402,17 @@ class HeaderVocabulary:
         return self._reading(text, correct)
 
     def _compute_reading(self, text: str, correct: bool) -> _Reading:
-        outside, bracketed = text, ""
+        all_words = _raw_words(text)
+        outside, raw = text, list(all_words)
         if "(" in text or "[" in text:
-            outside, bracketed = _BRACKETED.sub(" ", text), " ".join(_BRACKETED.findall(text))
-            if not outside.strip():
-                outside, bracketed = text, ""
-        # Words in brackets that no term uses are hints ("(required)", "(USD)", "(dd/mm/yyyy)"), not names.
-        raw = [*_raw_words(outside), *(word for word in _raw_words(bracketed) if self._knows(word))]
+            stripped = _BRACKETED.sub(" ", text)
+            if stripped.strip():
+                # Words in brackets that no term uses are hints ("(required)", "(USD)", "(dd/mm/yyyy)"), not names.
+                bracketed = _raw_words(" ".join(_BRACKETED.findall(text)))
+                outside, raw = stripped, [*_raw_words(stripped), *(word for word in bracketed if self._knows(word))]
         long_words, correction = self._long_forms(raw, correct=correct)
         segments = [segment for segment in _SEGMENT_BREAK.split(outside) if segment]
-        if len(segments) == 1 and not bracketed:
+        if len(segments) == 1 and outside is text:
             segment_heads = [_head(long_words)]
         else:
             segment_heads = [
@@ -415,7 +426,7 @@ class HeaderVocabulary:
             heads=heads,
             correction=correction,
             placeholder=all(stem(word) in _PLACEHOLDER_STEMS for word in meaningful),
-            names_part=_names_part(_raw_words(text)),
+            names_part=_names_part(all_words),
         )
 
     def _knows(self, word: str) -> bool:
@@ -543,17 +554,18 @@ def _head(words: Sequence[str]) -> str | None:
     return meaningful[-1] if meaningful else None
 
 
-def _word_endings_of_other_fields(fields: Sequence[FieldSpec]) -> set[str]:
+def _word_endings_of_other_fields(texts: Sequence[tuple[int, str]], words_of: dict[str, tuple[str, ...]]) -> set[str]:
     """Term words (stems) that end a longer word of another field: "name" in "Vorname", "Surname"."""
-    words_by_field = [
-        {word for text in _term_texts(field) for word in _raw_words(text) if len(word) >= 3} for field in fields
-    ]
+    owners: dict[str, set[int]] = {}
+    for position, text in texts:
+        for word in words_of[text]:
+            if len(word) >= 3:
+                owners.setdefault(word, set()).add(position)
     return {
-        stem(tail)
-        for position, words in enumerate(words_by_field)
-        for tail in words
-        for other, others in enumerate(words_by_field)
-        if other != position and any(len(word) >= len(tail) + 3 and word.endswith(tail) for word in others)
+        stem(word[cut:])
+        for word, word_owners in owners.items()
+        for cut in range(3, len(word) - 2)
+        if len(owners.get(word[cut:], word_owners) | word_owners) > 1
     }
 
 
