@@ -29,3 +29,32 @@ def test_presigned_post_policy_bounds_size_type_and_key(monkeypatch: pytest.Monk
     assert {"Content-Type": "text/csv"} in policy["conditions"]
     assert {"key": "workspaces/w/documents/d/a.csv"} in policy["conditions"]
     assert post.fields["key"] == "workspaces/w/documents/d/a.csv"
+
+
+def test_presigned_get_is_short_lived_sigv4_and_names_the_file(monkeypatch: pytest.MonkeyPatch) -> None:
+    from urllib.parse import parse_qs, urlsplit
+
+    from runs import storage
+    from runs.dal.clients import client
+    from runs.settings import get_settings
+
+    monkeypatch.setenv("FILES_BUCKET", "bucket")
+    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+    get_settings.cache_clear()
+    client.cache_clear()
+    try:
+        link = storage.presign_download(
+            "workspaces/w/runs/r/output/1/a.xlsx",
+            content_disposition='attachment; filename="a.xlsx"',
+            content_type="x/y",
+        )
+    finally:
+        get_settings.cache_clear()
+        client.cache_clear()
+    url = urlsplit(link.url)
+    query = {key: values[0] for key, values in parse_qs(url.query).items()}
+    assert url.path.endswith("/workspaces/w/runs/r/output/1/a.xlsx")
+    assert query["X-Amz-Algorithm"] == "AWS4-HMAC-SHA256"
+    assert query["X-Amz-Expires"] == "300"
+    assert query["response-content-disposition"] == 'attachment; filename="a.xlsx"'
+    assert query["response-content-type"] == "x/y"
