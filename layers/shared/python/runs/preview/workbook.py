@@ -87,21 +87,27 @@ class XlsxWorkbook:
 
     def sheets(self) -> list[OutputSheet]:
         return [
-            OutputSheet(name=tab.name, index=tab.index, kind=tab.kind, visible=tab.visible, is_active=active)
-            for tab, active in ((tab, tab.index == self.active_tab) for tab in self.tabs)
+            OutputSheet(
+                name=tab.name,
+                index=tab.index,
+                kind=tab.kind,
+                visible=tab.visible,
+                is_active=tab.index == self.active_tab,
+            )
+            for tab in self.tabs
         ]
 
     def preview(self, query: PreviewQuery) -> SheetPreview:
         """The window of the selected sheet. Raises SheetNotFound, PreviewFailed."""
         tab = select_sheet(self.tabs, query)
-        if tab.kind == "chartsheet" or tab.part is None:
+        if tab.kind == "chartsheet":
             raise PreviewFailed(f"Sheet {tab.name!r} is a chart sheet; it has no cells to preview.")
+        info = self._entry(tab.part)
+        if info is None:
+            raise PreviewFailed(f"The output's sheet {tab.name!r} is missing from the package.")
         with _readable("styles"):
             styles = Styles.parse(self._xml(self._styles_part), self._xml(self._theme_part))
         with _readable(f"sheet {tab.name}"):
-            info = self._entry(tab.part)
-            if info is None:
-                raise PreviewFailed(f"The output's sheet {tab.name!r} is missing from the package.")
             strings = _SharedStrings(self._open(self._shared_strings_part))
             window = Window(query)
             parser = _SheetParser(window, styles, strings, self.date_1904)
@@ -124,7 +130,7 @@ class XlsxWorkbook:
         if info.file_size > LIMITS.max_metadata_part_bytes:
             raise PreviewFailed(f"The output's part {part} is too large ({info.file_size} bytes).")
         with self._archive.open(info) as stream:
-            return parse_metadata_xml(stream.read(LIMITS.max_metadata_part_bytes + 1), part)
+            return parse_metadata_xml(stream.read(), part)  # zipfile stops at the declared size
 
     def _office_document(self) -> str:
         package = self._xml("_rels/.rels")

@@ -1,4 +1,4 @@
-"""A run's input and output files: metadata, download links, manual outputs, sheets and previews.
+"""A run's input and output files: metadata, download links and manual outputs.
 
 Downloads are presigned S3 GETs (the bytes never pass through Lambda) whose response names the file
 in a `Content-Disposition` no file name can break. A manual output is a new object under
@@ -16,26 +16,11 @@ from runs.auth import Principal
 from runs.constants import OUTPUT_KEY_TEMPLATE
 from runs.dal import runs as store
 from runs.dal.runs import NewEvent
-from runs.errors import (
-    ConcurrentUpdate,
-    OutputNotAccepted,
-    OutputNotFound,
-    OutputNotReady,
-    UnsupportedMediaType,
-)
+from runs.errors import ConcurrentUpdate, OutputNotAccepted, OutputNotFound, OutputNotReady
 from runs.ids import new_id
 from runs.models.base import utc_now
-from runs.models.outputs import (
-    CONTENT_TYPES_BY_EXTENSION,
-    PREVIEWABLE_EXTENSIONS,
-    DownloadLink,
-    OutputSheet,
-    PreviewQuery,
-    SheetPreview,
-)
+from runs.models.outputs import CONTENT_TYPES_BY_EXTENSION, DownloadLink
 from runs.models.runs import RunInput, RunOutput, RunOutputRecord, RunRecord
-from runs.preview.delimited import csv_sheets, preview_csv
-from runs.preview.workbook import XlsxWorkbook
 from runs.services.documents import UploadedFile
 from runs.services.runs import MAX_TRANSITION_ATTEMPTS, get_run_record
 from runs.transitions import CANCELLABLE
@@ -66,43 +51,12 @@ def get_output(workspace_id: str, run_id: str) -> RunOutput:
 def download_output(workspace_id: str, run_id: str) -> DownloadLink:
     """A presigned GET of the output. Raises RunNotFound, OutputNotReady (409), OutputNotFound (404)."""
     run = get_run_record(workspace_id, run_id)
-    output, key = _ready_output(run)
+    output, key = ready_output(run)
     return _link(
         key,
         content_disposition=content_disposition.attachment(output.filename or "", default="output"),
         content_type=output.content_type,
     )
-
-
-def list_output_sheets(workspace_id: str, run_id: str) -> list[OutputSheet]:
-    """The output's sheets in workbook order. Raises RunNotFound, OutputNotReady, OutputNotFound,
-    UnsupportedMediaType (not xlsx or csv), PreviewFailed (unreadable)."""
-    output, key, extension = _previewable_output(get_run_record(workspace_id, run_id))
-    if extension == ".csv":
-        return csv_sheets(output.filename or key)
-    file = storage.open_ranged(key)
-    if file is None:
-        raise OutputNotFound(f"Run {run_id}'s output file is missing.")
-    with file:
-        return XlsxWorkbook(file).sheets()
-
-
-def preview_output(workspace_id: str, run_id: str, query: PreviewQuery) -> SheetPreview:
-    """The top-left window of one output sheet, reading only as many rows as it returns.
-
-    Raises RunNotFound, OutputNotReady, OutputNotFound, UnsupportedMediaType, SheetNotFound, PreviewFailed.
-    """
-    output, key, extension = _previewable_output(get_run_record(workspace_id, run_id))
-    if extension == ".csv":
-        chunks = storage.stream_object(key)
-        if chunks is None:
-            raise OutputNotFound(f"Run {run_id}'s output file is missing.")
-        return preview_csv(chunks, output.filename or key, query)
-    file = storage.open_ranged(key)
-    if file is None:
-        raise OutputNotFound(f"Run {run_id}'s output file is missing.")
-    with file:
-        return XlsxWorkbook(file).preview(query)
 
 
 def replace_output(principal: Principal, workspace_id: str, run_id: str, upload: UploadedFile) -> RunOutput:
@@ -117,7 +71,7 @@ def replace_output(principal: Principal, workspace_id: str, run_id: str, upload:
     key = OUTPUT_KEY_TEMPLATE.format(
         workspace_id=workspace_id, run_id=run_id, version=new_id(), filename=upload.filename
     )
-    content_type = CONTENT_TYPES_BY_EXTENSION.get(_extension(upload.filename), "application/octet-stream")
+    content_type = CONTENT_TYPES_BY_EXTENSION.get(extension(upload.filename), "application/octet-stream")
     digest = base64.b64encode(hashlib.sha256(upload.content).digest()).decode()
     storage.put_object(key, upload.content, content_type=content_type, sha256_b64=digest)
     output = RunOutputRecord(
@@ -157,7 +111,8 @@ def _accepting_output(run: RunRecord) -> RunRecord:
     return run
 
 
-def _ready_output(run: RunRecord) -> tuple[RunOutputRecord, str]:
+def ready_output(run: RunRecord) -> tuple[RunOutputRecord, str]:
+    """The run's output and its object key. Raises OutputNotReady (409), OutputNotFound (404)."""
     if run.status in UNFINISHED:
         raise OutputNotReady(f"Run {run.id} is {run.status}: its output is available once it completes.")
     if not run.output.ready or not run.output.object_key:
@@ -175,15 +130,6 @@ def _no_output_reason(run: RunRecord) -> str:
     return f"Run {run.id} has no output."
 
 
-def _previewable_output(run: RunRecord) -> tuple[RunOutputRecord, str, str]:
-    output, key = _ready_output(run)
-    extension = _extension(output.filename or key)
-    if extension not in PREVIEWABLE_EXTENSIONS:
-        raise UnsupportedMediaType(
-            f"Sheets and previews exist for .xlsx and .csv outputs; this output is {extension or 'without extension'}."
-        )
-    return output, key, extension
-
-
-def _extension(filename: str) -> str:
+def extension(filename: str) -> str:
+    """The file name's extension, lower-cased (what decides how an output is read)."""
     return PurePosixPath(filename).suffix.lower()
