@@ -23,10 +23,10 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-REPO = Path(__file__).resolve().parents[1]
+from bench.embedded import PATHS, REPO, embedded_workspace
+
 RESULTS_PATH = REPO / "bench" / "results.json"
 OUT_DIR = REPO / "bench" / "out"
-PATHS = [str(REPO / "layers" / "shared" / "python"), str(REPO / "functions"), str(REPO)]
 HEADER = ["first_name", "last_name", "full_name", "email", "phone", "member_id", "date_of_birth"]
 WINDOWS = {"100 rows x 50 columns (default)": {}, "1000 rows x 200 columns (largest)": {"maxRows": "1000"}}
 WARM_CALLS = 5
@@ -114,21 +114,10 @@ def output_workbook(rows: int) -> Path:
 
 
 def measure(output: Path) -> dict[str, Any]:
-    from local.moto_stack import apply_environment, aws_environment, provision_resources, start_moto_server
-
-    server = start_moto_server()
-    apply_environment(aws_environment(server.endpoint_url))
-    apply_environment(provision_resources(server.endpoint_url, prefix="bench-preview").environment)
-    try:
-        sys.path[:0] = PATHS
+    with embedded_workspace("bench-preview") as api:
         from runs.auth import Principal
-        from runs.ids import new_id
-        from runs.services.workspaces import bootstrap_workspace
-        from tests.integration.conftest import Api
         from tests.integration.run_states import finish, queued_run
 
-        api = Api("bench.bench-secret-000", new_id())
-        bootstrap_workspace(api.workspace_id, "bench", api.api_key)
         run_id = queued_run(api)
         finish(api, run_id, output=output.read_bytes(), output_filename="members.xlsx")
         results: dict[str, Any] = {"output_bytes": output.stat().st_size}
@@ -146,12 +135,10 @@ def measure(output: Path) -> dict[str, Any]:
                 check=True,
                 capture_output=True,
                 text=True,
-                env={**os.environ, "PYTHONPATH": os.pathsep.join(PATHS)},
+                env={**os.environ, "PYTHONPATH": os.pathsep.join([*PATHS, str(REPO)])},
             )
             results[label] = json.loads(child.stdout)
         return results
-    finally:
-        server.stop()
 
 
 def main(argv: list[str] | None = None) -> int:
