@@ -17,12 +17,11 @@ import statistics
 import subprocess
 import sys
 import time
-from pathlib import Path
 from typing import Any
 
-REPO = Path(__file__).resolve().parents[1]
+from bench.embedded import PATHS, REPO, embedded_workspace
+
 RESULTS_PATH = REPO / "bench" / "results.json"
-PATHS = [str(REPO / "layers" / "shared" / "python"), str(REPO / "functions")]
 
 
 def _time_import(statement: str) -> float:
@@ -48,22 +47,12 @@ def cold_imports(repeats: int = 5) -> dict[str, float]:
 
 def request_costs(samples: int = 50) -> dict[str, Any]:
     """Handler time and DynamoDB calls for GET run and a 50-item list page vs raw boto3."""
-    from local.moto_stack import apply_environment, aws_environment, provision_resources, start_moto_server
-
-    server = start_moto_server()
-    apply_environment(aws_environment(server.endpoint_url))
-    apply_environment(provision_resources(server.endpoint_url, prefix="bench").environment)
-    try:
-        sys.path[:0] = PATHS
+    with embedded_workspace("bench") as api:
         from runs.dal.clients import client
-        from runs.ids import new_id
-        from runs.services.workspaces import bootstrap_workspace
         from runs.settings import get_settings
-        from tests.integration.conftest import Api, make_csv_upload
+        from tests.integration.conftest import make_csv_upload
         from tests.integration.test_request_cost import dynamodb_calls
 
-        api = Api("bench.bench-secret-000", new_id())
-        bootstrap_workspace(api.workspace_id, "bench", api.api_key)
         document_id = make_csv_upload(api)
         run_ids = [
             api.call("POST", api.ws("/runs"), json_body={"inputDocumentId": document_id}).json()["id"]
@@ -118,8 +107,6 @@ def request_costs(samples: int = 50) -> dict[str, Any]:
             "get_run": {"handler_ms": get_ms, "dynamodb_calls": get_calls, "raw_get_item_ms": raw_get_ms},
             "list_page_50": {"handler_ms": list_ms, "dynamodb_calls": list_calls, "raw_query_ms": raw_query_ms},
         }
-    finally:
-        server.stop()
 
 
 def main(argv: list[str] | None = None) -> int:

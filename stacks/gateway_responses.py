@@ -8,6 +8,8 @@ from http import HTTPStatus
 
 from aws_cdk import aws_apigateway as apigw
 
+from runs.constants import CORS_EXPOSE_HEADERS
+
 PROBLEM_CONTENT_TYPE = "application/problem+json"
 PROBLEM_TYPE = "about:blank"  # RFC 9457: the title is then the status' reason phrase
 
@@ -78,7 +80,7 @@ def cors_response_headers(origins: tuple[str, ...]) -> dict[str, str]:
         allow_origin = "method.request.header.Origin"
     return {
         "Access-Control-Allow-Origin": allow_origin,
-        "Access-Control-Expose-Headers": "'Location,ETag,X-Request-Id'",
+        "Access-Control-Expose-Headers": f"'{','.join(CORS_EXPOSE_HEADERS)}'",
         "Vary": "'Origin'",
     }
 

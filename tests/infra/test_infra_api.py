@@ -12,7 +12,7 @@ from aws_cdk.assertions import Match
 
 from runs.constants import AUTHORIZER_CACHE_SECONDS, STAGE_NAME
 from runs.routes import ROUTES, Route
-from stacks.api import BINARY_MEDIA_TYPES, CORS_ALLOW_HEADERS, api_fingerprint, group_routes
+from stacks.api import BINARY_MEDIA_TYPES, CORS_ALLOW_HEADERS, CORS_EXPOSE_HEADERS, api_fingerprint, group_routes
 from stacks.config import RunsStackConfig
 from stacks.gateway_responses import GATEWAY_PROBLEMS
 from tests.infra.synth_support import CORS_ORIGINS, NestedTemplate, Synth
@@ -97,7 +97,7 @@ def test_every_resource_answers_cors_preflight_with_the_configured_headers(synth
                                     ),
                                     "method.response.header.Access-Control-Allow-Origin": f"'{CORS_ORIGINS[0]}'",
                                     "method.response.header.Access-Control-Expose-Headers": (
-                                        "'Location,ETag,X-Request-Id'"
+                                        f"'{','.join(CORS_EXPOSE_HEADERS)}'"
                                     ),
                                 }
                             )

@@ -9,6 +9,7 @@ import pytest
 
 from runs.routes import ROUTES, Route
 from tests.integration.conftest import ADMIN_KEY, Api, make_csv_upload
+from tests.integration.run_states import multipart
 
 NOT_FOUND_CODES = {
     "runId": "RUN_NOT_FOUND",
@@ -56,13 +57,19 @@ def _path(route: Route, ids: dict[str, str]) -> str:
     return path
 
 
-def _body(route: Route) -> Any:
-    return {} if route.method == "POST" else None
+def _body(route: Route) -> dict[str, Any]:
+    """A well-formed body for the route, so each case reaches the check it is about."""
+    if route.method != "POST":
+        return {}
+    if route.multipart:
+        body, headers = multipart("file.csv", b"a,b\n1,2\n")
+        return {"body": body, "headers": headers}
+    return {"json_body": {}}
 
 
 @pytest.mark.parametrize("route", ROUTES, ids=lambda r: r.handler)
 def test_route_without_key_is_401(world: dict[str, Any], route: Route) -> None:
-    response = world["a"].call(route.method, _path(route, world["ids"]), json_body=_body(route), api_key="")
+    response = world["a"].call(route.method, _path(route, world["ids"]), **_body(route), api_key="")
     assert response.status == 401
 
 
@@ -73,7 +80,7 @@ def test_route_with_a_key_lacking_the_permission_is_403(world: dict[str, Any], r
     from runs.auth import ROLE_PERMISSIONS
 
     key = world["outsider"] if route.permission in ROLE_PERMISSIONS["viewer"] else world["viewer"]
-    response = world["a"].call(route.method, _path(route, world["ids"]), json_body=_body(route), api_key=key)
+    response = world["a"].call(route.method, _path(route, world["ids"]), **_body(route), api_key=key)
     assert response.status == 403, (route.handler, response.body)
     assert response.json()["code"] == "FORBIDDEN"
 
@@ -82,7 +89,7 @@ def test_route_with_a_key_lacking_the_permission_is_403(world: dict[str, Any], r
     "route", [r for r in ROUTES if set(r.path_parameters) & set(NOT_FOUND_CODES)], ids=lambda r: r.handler
 )
 def test_resource_of_another_workspace_is_404(world: dict[str, Any], route: Route) -> None:
-    response = world["a"].call(route.method, _path(route, world["ids"]), json_body=_body(route))
+    response = world["a"].call(route.method, _path(route, world["ids"]), **_body(route))
     assert response.status == 404, (route.handler, response.body)
     resource = next(name for name in route.path_parameters if name in NOT_FOUND_CODES)
     assert response.json()["code"] == NOT_FOUND_CODES[resource]

@@ -27,6 +27,9 @@ ENV_EVENT_BUS = "EVENT_BUS_NAME"
 ENV_CORS_ORIGINS = "CORS_ALLOWED_ORIGINS"
 
 AUTH_HEADER = "X-API-Key"
+# Lambda's 6 MB limit applies to the proxy response envelope, where JSON escaping of the body can triple
+# it (a 2-byte UTF-8 character becomes `\u00e9`): bodies that can grow with the data stay under this.
+MAX_RESPONSE_BODY_BYTES = 1536 * 1024
 # API Gateway's authorizer cache is off: with caching, API Gateway demands every identity source and
 # refuses `Authorization: Bearer` (and `?access_token=`) requests before the authorizer runs. The
 # authorizer keeps its own short per-container cache instead (`AUTHORIZER_MEMORY_CACHE_SECONDS`).
@@ -43,7 +46,7 @@ CORS_ALLOW_HEADERS = (
     "Last-Event-ID",
     "X-Request-Id",
 )
-CORS_EXPOSE_HEADERS = ("Location", "ETag", "X-Request-Id")
+CORS_EXPOSE_HEADERS = ("Location", "ETag", "X-Request-Id", "Link")
 
 # Request bodies API Gateway hands to Lambda base64-encoded (the RestApi's binaryMediaTypes).
 BINARY_MEDIA_TYPES = (
@@ -153,6 +156,9 @@ BUCKET_LOGICAL_ID = "files"
 INPUT_KEY_TEMPLATE = "workspaces/{workspace_id}/documents/{document_id}/{filename}"
 OUTPUT_KEY_TEMPLATE = "workspaces/{workspace_id}/runs/{run_id}/output/{version}/{filename}"
 REPORT_KEY_TEMPLATE = "workspaces/{workspace_id}/runs/{run_id}/report.json"
+# Parts of the report the API serves on their own: `/fields` reads a small object, `/columns` streams lines.
+FIELDS_KEY_TEMPLATE = "workspaces/{workspace_id}/runs/{run_id}/fields.json"
+COLUMNS_KEY_TEMPLATE = "workspaces/{workspace_id}/runs/{run_id}/columns.ndjson"
 EVENTS_ARCHIVE_KEY_TEMPLATE = "workspaces/{workspace_id}/runs/{run_id}/events.ndjson"
 # Lifecycle: abandoned multipart uploads go after 1 day; noncurrent versions after 30 days.
 ABORT_INCOMPLETE_UPLOAD_DAYS = 1

@@ -61,6 +61,14 @@ class ApiKeyNotFound(NotFound):
     code, title = "API_KEY_NOT_FOUND", "API key not found"
 
 
+class MetricsNotFound(NotFound):
+    code, title = "METRICS_NOT_FOUND", "The run has no metrics yet"
+
+
+class OutputNotFound(NotFound):
+    code, title = "OUTPUT_NOT_FOUND", "The run has no output"
+
+
 class Conflict(ApiError):
     status, code, title = 409, "CONFLICT", "Conflict"
 
@@ -71,6 +79,14 @@ class RunNotCancellable(Conflict):
 
 class DocumentNotReady(Conflict):
     code, title = "DOCUMENT_NOT_READY", "Document is not uploaded yet"
+
+
+class OutputNotReady(Conflict):
+    code, title = "OUTPUT_NOT_READY", "The run's output is not available until the run completes"
+
+
+class OutputNotAccepted(Conflict):
+    code, title = "OUTPUT_NOT_ACCEPTED", "This run cannot take a manual output"
 
 
 class IdempotencyInProgress(Conflict):
@@ -99,6 +115,14 @@ class IdempotencyKeyReused(ValidationFailed):
 
 class InvalidCursor(ValidationFailed):
     code, title = "INVALID_CURSOR", "The cursor is invalid or belongs to other filters"
+
+
+class SheetNotFound(ValidationFailed):
+    code, title = "SHEET_NOT_FOUND", "The output has no such sheet"
+
+
+class PreviewFailed(ValidationFailed):
+    code, title = "PREVIEW_FAILED", "The output cannot be read"
 
 
 class ConfigurationInvalid(ValidationFailed):

@@ -169,6 +169,13 @@ def json_response(status: int, payload: BaseModel | Mapping[str, Any] | list[Any
     return Response(status, body, "application/json", {k.replace("_", "-"): v for k, v in headers.items()})
 
 
+def download_response(url: str, link: BaseModel, *, redirect: bool) -> Response:
+    """302 to a presigned `url`, or (`redirect=false`) `link` as JSON; neither may be cached past its expiry."""
+    if redirect:
+        return Response(302, content_type=None, headers={"Location": url, "Cache-Control": "no-store"})
+    return json_response(200, link, Cache_Control="no-store")
+
+
 def problem_response(error: ApiError, *, request_id: str | None, instance: str | None) -> Response:
     payload = {
         "type": PROBLEM_TYPE_BASE + error.code.lower().replace("_", "-"),

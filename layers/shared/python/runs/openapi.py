@@ -115,28 +115,49 @@ def _operation(route: Route, keys: dict[Any, Any]) -> dict[str, Any]:
         "parameters": parameters,
         "x-permission": route.permission,
     }
+    content: dict[str, Any] = {}
     if route.request_model:
-        content: dict[str, Any] = {"application/json": {"schema": ref(route.request_model, "validation")}}
-        if route.multipart:
-            content["multipart/form-data"] = {
-                "schema": {
-                    "type": "object",
-                    "required": ["file"],
-                    "properties": {"file": {"type": "string", "format": "binary"}},
-                }
+        content["application/json"] = {"schema": ref(route.request_model, "validation")}
+    if route.multipart:
+        content["multipart/form-data"] = {
+            "schema": {
+                "type": "object",
+                "required": ["file"],
+                "properties": {"file": {"type": "string", "format": "binary"}},
             }
+        }
+    if content:
         operation["requestBody"] = {"required": True, "content": content}
-    success: dict[str, Any] = {"description": route.summary}
+    body: dict[str, Any] = {}
     if route.response_model:
         schema = ref(route.response_model, "serialization")
-        success["content"] = {
-            "application/json": {"schema": {"type": "array", "items": schema} if route.response_is_list else schema}
-        }
+        if route.response_is_list:
+            schema = {"type": "array", "items": schema}
+        body = {"application/json": {"schema": schema}}
     problem = {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
-    responses = {str(route.success_status): success}
-    responses.update(
-        {status: {"description": "Problem", "content": problem} for status in ERROR_STATUSES[route.method]}
-    )
+    if route.redirect:
+        responses: dict[str, Any] = {
+            "302": {
+                "description": route.summary,
+                "headers": {
+                    "Location": {
+                        "description": "A presigned URL, valid for a few minutes, whose response names the file",
+                        "schema": {"type": "string", "format": "uri"},
+                    }
+                },
+            },
+            "200": {"description": "With `redirect=false`: the URL and when it expires", "content": body},
+        }
+    else:
+        success: dict[str, Any] = {"description": route.summary, **({"content": body} if body else {})}
+        if route.response_headers:
+            success["headers"] = {
+                name: {"description": description, "schema": {"type": "string"}}
+                for name, description in route.response_headers
+            }
+        responses = {str(route.success_status): success}
+    statuses = sorted({*ERROR_STATUSES[route.method], *map(str, route.problem_statuses)})
+    responses.update({status: {"description": "Problem", "content": problem} for status in statuses})
     operation["responses"] = responses
     return operation
 

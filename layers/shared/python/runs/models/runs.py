@@ -158,6 +158,11 @@ class RunRecord(RecordModel):
 # ---- response -------------------------------------------------------------------------------------
 
 
+def run_path(record: RunRecord) -> str:
+    """The run's URL path (what `links.self` holds)."""
+    return f"{API_BASE_PATH}/workspaces/{record.workspace_id}/runs/{record.id}"
+
+
 class RunInput(ResponseModel):
     document_id: str
     filename: str
@@ -167,6 +172,18 @@ class RunInput(ResponseModel):
     input_sheet_names: list[str] | None
     download_url: str
 
+    @classmethod
+    def from_record(cls, record: RunRecord) -> RunInput:
+        return cls(
+            document_id=record.input.document_id,
+            filename=record.input.filename,
+            content_type=record.input.content_type,
+            size_bytes=record.input.size_bytes,
+            sha256=record.input.sha256,
+            input_sheet_names=record.input.input_sheet_names,
+            download_url=f"{run_path(record)}/input/download",
+        )
+
 
 class RunOutput(ResponseModel):
     ready: bool
@@ -175,6 +192,18 @@ class RunOutput(ResponseModel):
     size_bytes: int | None
     origin: Literal["engine", "manual"] | None
     download_url: str | None
+
+    @classmethod
+    def from_record(cls, record: RunRecord) -> RunOutput:
+        output = record.output
+        return cls(
+            ready=output.ready,
+            filename=output.filename,
+            content_type=output.content_type,
+            size_bytes=output.size_bytes,
+            origin=output.origin,
+            download_url=f"{run_path(record)}/output/download" if output.ready else None,
+        )
 
 
 class RunLinks(ResponseModel):
@@ -214,11 +243,10 @@ class RunResource(ResponseModel):
 
     @classmethod
     def from_record(cls, record: RunRecord) -> RunResource:
-        base = f"{API_BASE_PATH}/workspaces/{record.workspace_id}/runs/{record.id}"
+        base = run_path(record)
         duration = None
         if record.started_at and record.completed_at:
             duration = round((record.completed_at - record.started_at).total_seconds(), 3)
-        output_download = f"{base}/output/download"
         return cls(
             id=record.id,
             workspace_id=record.workspace_id,
@@ -237,30 +265,15 @@ class RunResource(ResponseModel):
             completed_at=record.completed_at,
             duration_seconds=duration,
             created_by=record.created_by,
-            input=RunInput(
-                document_id=record.input.document_id,
-                filename=record.input.filename,
-                content_type=record.input.content_type,
-                size_bytes=record.input.size_bytes,
-                sha256=record.input.sha256,
-                input_sheet_names=record.input.input_sheet_names,
-                download_url=f"{base}/input/download",
-            ),
-            output=RunOutput(
-                ready=record.output.ready,
-                filename=record.output.filename,
-                content_type=record.output.content_type,
-                size_bytes=record.output.size_bytes,
-                origin=record.output.origin,
-                download_url=output_download if record.output.ready else None,
-            ),
+            input=RunInput.from_record(record),
+            output=RunOutput.from_record(record),
             links=RunLinks(
                 self=base,
                 events_stream=f"{base}/events/stream",
                 events_download=f"{base}/events/download",
                 input_download=f"{base}/input/download",
                 output=f"{base}/output",
-                output_download=output_download,
+                output_download=f"{base}/output/download",
                 metrics=f"{base}/metrics",
                 fields=f"{base}/fields",
                 columns=f"{base}/columns",

@@ -35,3 +35,21 @@ def read_cursor(cursor: str | None, fingerprint: str, partition: str, partition_
     ):
         raise InvalidCursor("The cursor is not valid.")
     return key
+
+
+def make_offset_cursor(offset: int, fingerprint: str) -> str:
+    """A cursor for a list read from a byte offset of a stored file (bound to the filters like the others)."""
+    return encode_cursor({"o": offset, "f": fingerprint})
+
+
+def read_offset_cursor(cursor: str | None, fingerprint: str) -> int:
+    """The byte offset inside `cursor` (0 without one); raises InvalidCursor as `read_cursor` does."""
+    if cursor is None:
+        return 0
+    payload = decode_cursor(cursor)
+    offset = payload.get("o")
+    if payload.get("f") != fingerprint:
+        raise InvalidCursor("This cursor was issued for other filters or another run.")
+    if not isinstance(offset, int) or isinstance(offset, bool) or offset < 1:
+        raise InvalidCursor("The cursor is not valid.")
+    return offset
