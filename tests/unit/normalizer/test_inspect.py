@@ -370,6 +370,27 @@ def test_second_reference_behind_a_megabyte_long_attribute_is_not_missed(tmp_pat
     assert run.result["outcome"] in ("read", "failure")
 
 
+def test_less_than_in_an_attribute_at_a_segment_cut_does_not_hide_a_far_cell(tmp_path: Path) -> None:
+    # Given narrow rows, then a cell whose attribute value holds a "<" exactly where the scan cuts a
+    # segment, with the far corner as a second reference after it (calamine took it and aborted)
+    rows = [row(n, cell(f"A{n}", n)) for n in range(1, 5300)]
+    head = b'<row r="5300"><c r="A5300" x="'
+    padding = SEGMENT_BYTES - len(_SHEET_HEAD) - sum(map(len, rows)) - len(head)
+    tail = b'<" r="XFD1048576"><v>1</v></c></row>'
+    path = write_package(tmp_path / "cut.xlsx", [*rows, head + b"a" * padding + tail])
+
+    # When it is scanned and read
+    scan = scan_sheet(str(path), "xl/worksheets/sheet1.xml", ReadLimits())
+    run = read_in_child(path)
+
+    # Then calamine is not trusted with it, and expat refuses the malformed sheet
+    assert not scan.proven
+    assert_bounded(run)
+    assert run.result["outcome"] == "failure"
+    assert run.result["code"] == "INPUT_UNREADABLE"
+    assert "not valid XML" in str(run.result["message"])
+
+
 def test_cell_with_two_references_is_refused_not_crashed(tmp_path: Path) -> None:
     # Given a cell whose second `r` attribute points at the far corner
     path = write_package(tmp_path / "twice.xlsx", [row(1, b'<c r="A1" r="XFD1048576"><v>1</v></c>', cell("B1", 2))])

@@ -11,6 +11,13 @@ expression search can prove that every cell carries one explicit reference and b
 column; a segment that fails the proof is scanned exactly with a regular expression. Anything still
 unproven (missing references, odd attribute order, lower-case references, a megabyte without a tag)
 is left to the streaming reader.
+
+The scan never judges XML malformed: that verdict is expat's alone (the streaming reader). Segments
+are cut just before a "<", which in well-formed XML always starts markup; the scan checks, cheaply,
+that each cut fell after a closed tag and that the sheet keeps to the markup the scan and calamine
+read alike (UTF-8, no CDATA, comments, DTD, processing instructions or control characters, one root
+closed at the end). A sheet that does not is left unproven, so calamine never reads a sheet whose
+cells the scan may have miscounted.
 """
 
 from __future__ import annotations
@@ -434,6 +441,8 @@ def _strip_counts(head: bytes) -> bytes:
 
 
 _WHITESPACE = b" \t\r\n"
+# C0 controls other than tab, newline and carriage return are not XML characters.
+_FORBIDDEN_CONTROLS = bytes(set(range(32)) - {9, 10, 13})
 
 
 def _translation(last_narrow_letter: str | None) -> bytes:
@@ -441,9 +450,11 @@ def _translation(last_narrow_letter: str | None) -> bytes:
 
     ":" -> "<" (a prefixed "<x:c" then contains "<c"), quotes -> "q", digits -> "0", lower-case letters
     other than "c" and "r" -> "x", upper-case letters -> "A" up to the narrow bound and "B" past it
-    (all "A" without a bound).
+    (all "A" without a bound), and the control characters XML forbids -> NUL.
     """
     table = bytearray(range(256))
+    for byte in _FORBIDDEN_CONTROLS:
+        table[byte] = 0
     table[ord(":")] = ord("<")
     table[ord('"')] = table[ord("'")] = ord("q")
     for byte in range(ord("0"), ord("9") + 1):
@@ -485,8 +496,26 @@ def column_index(letters: bytes | str) -> int:
     return index
 
 
+# The XML declaration, with its encoding if it names one (after an optional UTF-8 byte order mark).
+_XML_DECLARATION = re.compile(rb"""(?:\xef\xbb\xbf)?<\?xml(?:\s[^<>]*?\bencoding\s*=\s*["']([^"'<>]*)["'])?[^<>]*\?>""")
+_ROOT_ELEMENT = re.compile(rb"<([^\s/<>!?][^\s/<>]*)")
+# A tag whose quoted attribute values hold no "<", closed, then text up to the next tag.
+_CLOSED_TAG_THEN_TEXT = re.compile(
+    rb"""<[^<>"'!?][^<>"']*(?:(?:"[^"<]*"|'[^'<]*')[^<>"']*)*>[^<]*|<\?xml[^<>]*\?>[^<]*"""
+)
+
+
+def _contains(raw: bytes, needle: bytes, rare_byte: bytes, start: int) -> bool:
+    # A search for one rare byte runs at memory speed; a search for a pair starting with "<" does not.
+    return raw.find(rare_byte, start) >= 0 and raw.find(needle, start) >= 0
+
+
+def _ends_with_root(tail: bytes, root: bytes) -> bool:
+    return re.fullmatch(rb"</" + re.escape(root) + rb"[ \t\r\n]*>[ \t\r\n]*", tail) is not None
+
+
 class _SheetScanner:
-    """Accumulates a sheet's bounds over chunks; see the module docstring for the approach."""
+    """Accumulates a sheet's bounds over segments; see the module docstring for the approach."""
 
     def __init__(self, limits: ReadLimits) -> None:
         self.limits = limits
@@ -498,15 +527,59 @@ class _SheetScanner:
         self.exact_row = 0
         self.exact_column = 0
         self.unscanned_row_bound = 0
+        self.root: bytes | None = None
+        # The previous segment from its last "<": the markup a cut would have split, if any.
+        self.tail: bytes | None = None
 
     def feed(self, raw: bytes) -> None:
-        """Account for one segment of sheet XML that ends just before a "<"."""
-        self._feed(raw, may_split=True)
+        """Account for one segment of sheet XML that ends just before a "<" (or at the part's end)."""
+        translated = self._translate(raw)
+        if self.proven and not self._plain_markup(raw, translated):
+            self.proven = False
+        self._feed(raw, translated, may_split=True)
 
-    def _feed(self, raw: bytes, *, may_split: bool) -> None:
+    def _translate(self, raw: bytes) -> bytes:
         if self.narrow_letter == "A" and not self.cell_count:
             self._guess_narrow_letter(raw)
-        translated = raw.translate(self.table, _WHITESPACE)
+        return raw.translate(self.table, _WHITESPACE)
+
+    def _plain_markup(self, raw: bytes, translated: bytes) -> bool:
+        """Whether this segment, and the cut before it, keep to the markup that the scan and calamine read
+        alike: UTF-8, no control characters, no CDATA, comments, DTD or processing instructions after the
+        XML declaration, and every cut falling between a closed tag and the next one.
+
+        A cut inside a tag (a "<" in an attribute value, which only malformed XML has) could hide a
+        second reference from the scan while calamine reads it, so such a sheet is left unproven.
+        """
+        markup_from = 0
+        if self.tail is None:
+            declaration = _XML_DECLARATION.match(raw)
+            if declaration is not None:
+                if declaration.group(1) and declaration.group(1).lower() not in (b"utf-8", b"utf8"):
+                    return False
+                markup_from = declaration.end()
+            elif raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+                return False
+            elif raw.startswith(b"\xef\xbb\xbf"):
+                markup_from = 3
+        elif not _CLOSED_TAG_THEN_TEXT.fullmatch(self.tail):
+            return False
+        if self.root is None:
+            # Only whitespace may come between the declaration and the root element.
+            root = _ROOT_ELEMENT.search(raw, markup_from)
+            if raw[markup_from : root.start() if root else len(raw)].strip(_WHITESPACE):
+                return False
+            self.root = root.group(1) if root else None
+        last_markup = raw.rfind(b"<")
+        self.tail = raw[last_markup:] if last_markup >= 0 else (self.tail or b"") + raw
+        return not (
+            translated.find(b"\0") >= 0
+            or _contains(raw, b"]]>", b"]", 0)
+            or _contains(raw, b"<!", b"!", 0)
+            or _contains(raw, b"<?", b"?", markup_from)
+        )
+
+    def _feed(self, raw: bytes, translated: bytes, *, may_split: bool) -> None:
         later_reference = self.proven and translated.find(_LATER_REFERENCE) >= 0
         narrow = self.proven and self.narrow_letter is not None and not later_reference
         cells = self._cells_by_row_length(translated) if narrow else None
@@ -524,7 +597,7 @@ class _SheetScanner:
         if len(parts) > 1:
             # The cells may well be narrow once the columns or conditional formats around them are apart.
             for part in parts:
-                self._feed(part, may_split=False)
+                self._feed(part, self._translate(part), may_split=False)
             return
         cells = len(_CELL_TAG.findall(raw))
         self._count_cells(cells)
@@ -590,6 +663,9 @@ class _SheetScanner:
                 self.table = _translation(None)
 
     def result(self) -> SheetScan:
+        """The bounds; a part that does not end with its root element's end tag is left unproven."""
+        if self.proven and (self.root is None or self.tail is None or not _ends_with_root(self.tail, self.root)):
+            self.proven = False
         narrow_bound = column_index(self.narrow_letter) if self.narrow_letter else 0
         return SheetScan(
             cell_count=self.cell_count,
@@ -632,10 +708,25 @@ def scan_sheet(path: str, part_name: str, limits: ReadLimits) -> SheetScan:
 
     Raises EngineFailure INPUT_TOO_LARGE (too many cells, inflates past its size) or INPUT_UNREADABLE.
     """
-    scanner = _SheetScanner(limits)
     # Inflating in the same thread: a prefetching thread is slower, as it waits for the GIL between
     # zlib calls while the scan holds it.
-    for segment, cut_before_tag in _segments(_part_chunks(path, part_name)):
+    return scan_sheet_xml(_part_chunks(path, part_name), limits)
+
+
+def scan_sheet_xml(
+    blocks: Iterable[bytes],
+    limits: ReadLimits,
+    *,
+    segment_bytes: int = SEGMENT_BYTES,
+    tagless_run_bytes: int = CHUNK_BYTES,
+) -> SheetScan:
+    """Bound the cells of sheet XML that arrives in `blocks`, however they are cut.
+
+    Never calls the XML malformed: XML the scan cannot vouch for is left unproven, for the streaming
+    reader (expat) to read or refuse. Raises EngineFailure INPUT_TOO_LARGE (too many cells).
+    """
+    scanner = _SheetScanner(limits)
+    for segment, cut_before_tag in _segments(blocks, segment_bytes, tagless_run_bytes):
         if not cut_before_tag:
             # No spreadsheet writer goes a megabyte without starting a tag; a cut inside one could
             # hide a second `r` from the scan, so calamine is not trusted with this sheet.
@@ -644,10 +735,12 @@ def scan_sheet(path: str, part_name: str, limits: ReadLimits) -> SheetScan:
     return scanner.result()
 
 
-def _segments(blocks: Iterable[bytes]) -> Iterator[tuple[bytes, bool]]:
-    """Re-cut inflated blocks into segments of about SEGMENT_BYTES that end just before a "<" (every
+def _segments(
+    blocks: Iterable[bytes], segment_bytes: int = SEGMENT_BYTES, tagless_run_bytes: int = CHUNK_BYTES
+) -> Iterator[tuple[bytes, bool]]:
+    """Re-cut inflated blocks into segments of about `segment_bytes` that end just before a "<" (every
     pattern starts with its only "<", so such a cut never splits a match), each with True. When no "<"
-    comes for CHUNK_BYTES, the segment is cut at a block's end instead and comes with False.
+    comes for `tagless_run_bytes`, the segment is cut at a block's end instead and comes with False.
     """
     pending: list[memoryview] = []  # the start of the next segment, from earlier blocks
     pending_bytes = 0
@@ -656,7 +749,7 @@ def _segments(blocks: Iterable[bytes]) -> Iterator[tuple[bytes, bool]]:
         start = 0
         while True:
             # A segment starts with its "<" (or the part's start): the cut comes after that one.
-            target = start + max(SEGMENT_BYTES - pending_bytes, 0 if pending else 1)
+            target = start + max(segment_bytes - pending_bytes, 0 if pending else 1)
             cut = block.find(b"<", target) if target < len(block) else -1
             if cut < 0:
                 break
@@ -664,7 +757,7 @@ def _segments(blocks: Iterable[bytes]) -> Iterator[tuple[bytes, bool]]:
             pending, pending_bytes, start = [], 0, cut
         pending.append(view[start:])
         pending_bytes += len(block) - start
-        if pending_bytes > SEGMENT_BYTES + CHUNK_BYTES:
+        if pending_bytes > segment_bytes + tagless_run_bytes:
             yield b"".join(pending), False
             pending, pending_bytes = [], 0
     yield b"".join(pending), True

@@ -267,19 +267,34 @@ class _CalamineSource:
             return
         try:
             scan = self.sheet_scan(sheet_index)
-            if scan is not None and scan.fits_calamine(self._limits):
-                rows = self._iter_calamine_rows(sheet_index)
-            else:
-                rows = iter_sparse_rows(package, part, self._limits)
-            yield from rows
+            sheet = self._calamine_sheet(sheet_index) if scan is not None and scan.fits_calamine(self._limits) else None
+            # What calamine cannot read (odd encodings, markup it rejects) the streaming reader reads or
+            # refuses: a sheet is only ever called malformed on expat's word.
+            yield from (
+                self._calamine_rows(sheet) if sheet is not None else iter_sparse_rows(package, part, self._limits)
+            )
         except (EngineFailure, MemoryError, GeneratorExit):
             raise
         except Exception as error:
             raise unreadable(f"The workbook {self._display_name} cannot be read ({type(error).__name__}).") from None
 
+    def _calamine_sheet(self, sheet_index: int) -> Any | None:
+        try:
+            return self._workbook.get_sheet_by_index(sheet_index)
+        except BaseException as error:
+            _reraise_if_not_calamine(error)
+            return None
+
     def _iter_calamine_rows(self, sheet_index: int) -> Iterator[list[CellValue]]:
         try:
             sheet = self._workbook.get_sheet_by_index(sheet_index)
+        except BaseException as error:
+            _reraise_if_not_calamine(error)
+            raise unreadable(f"The workbook {self._display_name} cannot be read: {_calamine_message(error)}") from None
+        return self._calamine_rows(sheet)
+
+    def _calamine_rows(self, sheet: Any) -> Iterator[list[CellValue]]:
+        try:
             start = sheet.start
             if start is None:
                 return
