@@ -268,7 +268,6 @@ def read_part(file: BinaryIO, info: zipfile.ZipInfo, max_bytes: int) -> bytes:
 _ODS_MIMETYPE = b"application/vnd.oasis.opendocument.spreadsheet"
 _WORKBOOK_FALLBACKS = ("xl/workbook.xml", "xl/workbook.bin")
 _SHEET_KINDS = {"worksheet": "worksheets", "chartsheet": "chartsheets", "dialogsheet": "dialogsheets"}
-_MACRO_SHEET_KINDS = {"xlMacrosheet": "macrosheets", "xlIntlMacrosheet": "macrosheets"}
 
 
 def package_name(name: str) -> str:
@@ -366,7 +365,7 @@ def _local_name(tag: str) -> str:
     return tag.rpartition("}")[2]
 
 
-def not_a_spreadsheet(what: str) -> EngineFailure:
+def _not_a_spreadsheet(what: str) -> EngineFailure:
     return EngineFailure(
         "UNSUPPORTED_FILE_TYPE",
         f"The file is {what}, not a spreadsheet (xlsx, xlsm, xlsb, ods, xls or csv).",
@@ -402,9 +401,10 @@ def _ods_content_part(entries: _PackageEntries) -> str | None:
     mimetype = entries.find("mimetype")
     if mimetype is None or mimetype.file_size > 256:
         return None
-    if not entries.read(mimetype).strip().startswith(_ODS_MIMETYPE):
-        if entries.read(mimetype).startswith(b"application/vnd.oasis.opendocument."):
-            raise not_a_spreadsheet("an OpenDocument file of another kind")
+    media_type = entries.read(mimetype).strip()
+    if not media_type.startswith(_ODS_MIMETYPE):
+        if media_type.startswith(b"application/vnd.oasis.opendocument."):
+            raise _not_a_spreadsheet("an OpenDocument file of another kind")
         return None
     content = entries.find("content.xml")
     if content is None:
@@ -423,10 +423,10 @@ def _inspect_office_package(path: str, archive: zipfile.ZipFile, entries: _Packa
     workbook_info = next((info for info in map(entries.find, candidates) if info is not None), None)
     if workbook_info is None:
         if documents or package_relationships:
-            raise not_a_spreadsheet("an Office document of another kind")
+            raise _not_a_spreadsheet("an Office document of another kind")
         if any(name.startswith("xl/") for name in entries.by_name):
             raise unreadable("The workbook is damaged: it has no workbook part.")
-        raise not_a_spreadsheet("a zip archive")
+        raise _not_a_spreadsheet("a zip archive")
     workbook_part = package_name(workbook_info.filename)
     relationships = entries.relationships(workbook_part)
     shared_strings = _related_part(entries, relationships, workbook_part, "sharedStrings")
@@ -439,9 +439,9 @@ def _inspect_office_package(path: str, archive: zipfile.ZipFile, entries: _Packa
         return WorkbookPackage("xlsb", path, sheets, active_tab, date_1904, shared_strings, styles, None)
     workbook = parse_metadata_xml(entries.read(workbook_info), workbook_info.filename)
     if _local_name(workbook.tag) != "workbook":
-        raise not_a_spreadsheet("an Office document of another kind")
+        raise _not_a_spreadsheet("an Office document of another kind")
     sheets, active_tab, date_1904 = _read_workbook_structure(workbook, relationships)
-    layout = _CanonicalLayout.of(entries, workbook_part, relationships, sheets, shared_strings, styles)
+    layout = _CanonicalLayout.of(entries, workbook_info.filename, relationships, sheets, shared_strings, styles)
     shared_strings_info = entries.find(shared_strings)
     lying_strings = shared_strings_info is not None and _shared_strings_header_lies(entries.file, shared_strings_info)
     if not layout.renames and not lying_strings:
@@ -530,7 +530,7 @@ class _CanonicalLayout:
     def of(
         cls,
         entries: _PackageEntries,
-        workbook_part: str,
+        workbook_entry: str,
         relationships: dict[str, _Relationship],
         sheets: list[PackageSheet],
         shared_strings: str | None,
@@ -538,14 +538,14 @@ class _CanonicalLayout:
     ) -> _CanonicalLayout:
         """The layout of a copy calamine reads as Excel would read the original (no copy when it does)."""
         calamine_agrees = (
-            workbook_part.lower() == "xl/workbook.xml"
+            package_name(workbook_entry).lower() == "xl/workbook.xml"
             and all(_calamine_finds(entries, r) for r in relationships.values() if r.target and r.kind in _SHEET_KINDS)
             and (shared_strings is None or package_name(shared_strings).lower() == "xl/sharedstrings.xml")
             and (styles is None or package_name(styles).lower() == "xl/styles.xml")
         )
         if calamine_agrees:
             return cls({}, {}, sheets)
-        renames = {entries.find(workbook_part).filename: "xl/workbook.xml"}  # type: ignore[union-attr]
+        renames = {workbook_entry: "xl/workbook.xml"}
         targets: list[tuple[str, str, str]] = []
         for relationship_id, relationship in relationships.items():
             if relationship.target is None:
@@ -682,11 +682,14 @@ def _translation(last_narrow_letter: str | None) -> bytes:
 
     ":" -> "<" (a prefixed "<x:c" then contains "<c"), quotes -> "q", digits -> "0", lower-case letters
     other than "c" and "r" -> "x", upper-case letters -> "A" up to the narrow bound and "B" past it
-    (all "A" without a bound), and the control characters XML forbids -> NUL.
+    (all "A" without a bound), the control characters XML forbids -> NUL, and "!", "?" and "]" (which
+    CDATA, comments, declarations and processing instructions need) -> 0x01.
     """
     table = bytearray(range(256))
     for byte in _FORBIDDEN_CONTROLS:
         table[byte] = 0
+    for byte in b"!?]":
+        table[byte] = 1
     table[ord(":")] = ord("<")
     table[ord('"')] = table[ord("'")] = ord("q")
     for byte in range(ord("0"), ord("9") + 1):
@@ -735,11 +738,6 @@ _ROOT_ELEMENT = re.compile(rb"<([^\s/<>!?][^\s/<>]*)")
 _CLOSED_TAG_THEN_TEXT = re.compile(
     rb"""<[^<>"'!?][^<>"']*(?:(?:"[^"<]*"|'[^'<]*')[^<>"']*)*>[^<]*|<\?xml[^<>]*\?>[^<]*"""
 )
-
-
-def _contains(raw: bytes, needle: bytes, rare_byte: bytes, start: int) -> bool:
-    # A search for one rare byte runs at memory speed; a search for a pair starting with "<" does not.
-    return raw.find(rare_byte, start) >= 0 and raw.find(needle, start) >= 0
 
 
 def _ends_with_root(tail: bytes, root: bytes) -> bool:
@@ -804,11 +802,11 @@ class _SheetScanner:
             self.root = root.group(1) if root else None
         last_markup = raw.rfind(b"<")
         self.tail = raw[last_markup:] if last_markup >= 0 else (self.tail or b"") + raw
-        return not (
-            translated.find(b"\0") >= 0
-            or _contains(raw, b"]]>", b"]", 0)
-            or _contains(raw, b"<!", b"!", 0)
-            or _contains(raw, b"<?", b"?", markup_from)
+        if translated.find(b"\0") >= 0:
+            return False
+        # One search for a rare byte runs at memory speed; searches for pairs starting with "<" do not.
+        return translated.find(b"\1") < 0 or not (
+            raw.find(b"]]>") >= 0 or raw.find(b"<!") >= 0 or raw.find(b"<?", markup_from) >= 0
         )
 
     def _feed(self, raw: bytes, translated: bytes, *, may_split: bool) -> None:

@@ -1,9 +1,11 @@
 """Read stage: open an input file and stream its sheets' rows.
 
-xlsx/xlsm/xls go through python-calamine (xlsx packages inspected first by `normalizer.inspect`,
-with sheets calamine must not materialize streamed by `normalizer.sparse_sheet`); csv goes through
-the standard library with its encoding and delimiter sniffed. The file type comes from the content
-first and the extension second.
+xlsx/xlsm/xlsb/ods/xls go through python-calamine after a pre-flight that keeps it within bounds:
+zip packages are inspected by `normalizer.inspect` (xlsx sheets calamine must not materialize, or
+cannot read, are streamed by `normalizer.sparse_sheet`; xlsb sheets are bounded by `normalizer.xlsb`
+and ods tables by `normalizer.ods`), and OLE2 files are checked for encryption by `normalizer.ole2`.
+csv goes through the standard library with its encoding and delimiter sniffed. The file type comes
+from the content first and the extension second.
 """
 
 from __future__ import annotations
@@ -102,12 +104,12 @@ class Workbook:
 def open_workbook(
     path: str | os.PathLike[str], *, filename: str | None = None, limits: ReadLimits = DEFAULT_LIMITS
 ) -> Workbook:
-    """Open a spreadsheet (xlsx, xlsm, xls or csv) for streaming.
+    """Open a spreadsheet (xlsx, xlsm, xlsb, ods, xls or csv) for streaming.
 
     `filename` is the input's display name (defaults to the path's base name); a CSV's sheet is named
     after its stem, and its extension breaks ties when the content says nothing (an empty file).
-    Raises EngineFailure (stage "read") with code INPUT_UNREADABLE (missing, damaged or encrypted
-    file), INPUT_TOO_LARGE (beyond `limits`, zip bombs) or UNSUPPORTED_FILE_TYPE.
+    Raises EngineFailure (stage "read") with code INPUT_UNREADABLE (missing, damaged or
+    password-protected file), INPUT_TOO_LARGE (beyond `limits`, zip bombs) or UNSUPPORTED_FILE_TYPE.
     """
     file_path = os.fspath(path)
     display_name = filename or os.path.basename(file_path)
@@ -146,7 +148,7 @@ def open_workbook(
     if encoding is None:
         raise EngineFailure(
             "UNSUPPORTED_FILE_TYPE",
-            f"The input {display_name} is not a spreadsheet: expected xlsx, xlsm, xls or csv.",
+            f"The input {display_name} is not a spreadsheet: expected xlsx, xlsm, xlsb, ods, xls or csv.",
             stage="read",
         )
     delimiter = sniff_delimiter(_decode_sample(head, encoding))
