@@ -127,45 +127,74 @@ def scan_binary_sheet(blocks: Iterable[bytes], *, max_cells: int, max_rows: int,
     """Bound the cells of an xlsb sheet part arriving in `blocks`, holding one block at a time.
 
     Raises EngineFailure INPUT_TOO_LARGE (more cells than `max_cells`, a cell beyond the sheet's
-    rows or columns) or INPUT_UNREADABLE (malformed records).
+    columns) or INPUT_UNREADABLE (malformed records).
     """
+    bounds = _BoundsTracker()
     pending = b""
-    row = 0
-    cells = 0
-    first_row = first_column = 1 << 32
-    last_row = last_column = -1
+    unpack_uint32 = _UINT32.unpack_from
+    cell_records = _CELL_RECORDS
     for block in blocks:
         data = pending + block if pending else block
+        end = len(data)
         position = 0
-        while (header := _read_header(data, position)) is not None:
-            record_type, size, start = header
-            if start + size > len(data):
+        while position + 1 < end:
+            record_type, size = data[position], data[position + 1]
+            if record_type < 0x80 and size < 0x80:
+                # The common case, inlined: a one-byte type and a one-byte size.
+                start = position + 2
+            else:
+                header = _read_header(data, position)
+                if header is None:
+                    break
+                record_type, size, start = header
+            if start + size > end:
                 break
             position = start + size
-            if record_type == _ROW_HEADER and size >= 4:
-                (row,) = _UINT32.unpack_from(data, start)
-                if row > max_rows:
-                    # calamine stops reading the sheet at the first row past the grid (0-based rows).
-                    return _bounds(cells, first_row, last_row, first_column, last_column)
-            elif record_type in _CELL_RECORDS and size >= 4:
-                (column,) = _UINT32.unpack_from(data, start)
+            if record_type in cell_records and size >= 4:
+                column = unpack_uint32(data, start)[0]
                 if column >= max_columns:
                     raise _too_large(f"A sheet cell lies beyond the {max_columns} columns allowed.")
-                cells += 1
-                first_row, last_row = min(first_row, row), max(last_row, row)
-                first_column, last_column = min(first_column, column), max(last_column, column)
-        if cells > max_cells:
+                bounds.row_cells += 1
+                if column > bounds.last_column:
+                    bounds.last_column = column
+                if column < bounds.first_column:
+                    bounds.first_column = column
+            elif record_type == _ROW_HEADER and size >= 4:
+                bounds.close_row()
+                bounds.row = unpack_uint32(data, start)[0]
+                if bounds.row > max_rows:
+                    # calamine stops reading the sheet at the first row past the grid (0-based rows).
+                    return bounds.result(max_cells)
+        bounds.close_row()
+        if bounds.cells > max_cells:
             raise _too_large(f"A sheet holds more than {max_cells} cells.")
         pending = data[position:]
-    if cells > max_cells:
-        raise _too_large(f"A sheet holds more than {max_cells} cells.")
-    return _bounds(cells, first_row, last_row, first_column, last_column)
+    bounds.close_row()
+    return bounds.result(max_cells)
 
 
-def _bounds(cells: int, first_row: int, last_row: int, first_column: int, last_column: int) -> BinarySheetBounds:
-    if not cells:
-        return BinarySheetBounds(0, 0, 0, 0, 0)
-    return BinarySheetBounds(cells, first_row, last_row, first_column, last_column)
+class _BoundsTracker:
+    def __init__(self) -> None:
+        self.row = 0
+        self.row_cells = 0
+        self.cells = 0
+        self.first_row = self.first_column = 1 << 32
+        self.last_row = self.last_column = -1
+
+    def close_row(self) -> None:
+        if self.row_cells:
+            self.cells += self.row_cells
+            self.row_cells = 0
+            self.first_row = min(self.first_row, self.row)
+            self.last_row = max(self.last_row, self.row)
+
+    def result(self, max_cells: int) -> BinarySheetBounds:
+        self.close_row()
+        if self.cells > max_cells:
+            raise _too_large(f"A sheet holds more than {max_cells} cells.")
+        if not self.cells:
+            return BinarySheetBounds(0, 0, 0, 0, 0)
+        return BinarySheetBounds(self.cells, self.first_row, self.last_row, self.first_column, self.last_column)
 
 
 def _too_large(message: str) -> EngineFailure:
