@@ -140,7 +140,7 @@ def open_workbook(
     if head.startswith(_OLE2_MAGIC):
         with open(file_path, "rb") as file:
             if is_password_protected(file, size):
-                raise password_protected(display_name)
+                raise _password_protected(display_name)
         return _open_with_calamine(file_path, display_name, None, limits)
     if not head and extension in _SPREADSHEET_EXTENSIONS:
         raise unreadable(f"The input {display_name} is empty.")
@@ -211,7 +211,7 @@ def _open_with_calamine(path: str, display_name: str, package: WorkbookPackage |
         _reraise_if_not_calamine(error)
         if isinstance(error, python_calamine.PasswordError):
             _remove_sanitized_copy(package)
-            raise password_protected(display_name) from None
+            raise _password_protected(display_name) from None
         if package is not None and package.kind == "xlsx" and package.sheets:
             # The package is sound as far as Excel is concerned: the streaming reader reads its sheets.
             return _streaming_workbook(display_name, package, limits)
@@ -246,7 +246,7 @@ def _sheet_infos(names: list[str], visible: list[bool], active_tab: int) -> list
     ]
 
 
-def password_protected(display_name: str) -> EngineFailure:
+def _password_protected(display_name: str) -> EngineFailure:
     return unreadable(
         f"The workbook {display_name} is password-protected (encrypted): "
         "save it without a password and upload it again."
@@ -292,6 +292,7 @@ class _CalamineSource:
         self._limits = limits
         self._display_name = display_name
         self._scans: dict[int, SheetScan] = {}
+        self._bounded_binary_sheets: set[int] = set()
         self._closed = False
 
     def sheet_scan(self, sheet_index: int) -> SheetScan | None:
@@ -316,22 +317,33 @@ class _CalamineSource:
 
     def _iter_binary_rows(self, package: WorkbookPackage, sheet_index: int) -> Iterator[list[CellValue]]:
         part = package.sheet_parts[sheet_index]
-        if part is not None:
-            limits = self._limits
-            with open(package.path, "rb") as file, zipfile.ZipFile(file) as archive:
-                bounds = scan_binary_sheet(
-                    iter_part_chunks(file, archive.getinfo(part)),
-                    max_cells=limits.max_cells,
-                    max_rows=limits.max_rows,
-                    max_columns=limits.max_columns,
-                )
-            if bounds.dense_cells > limits.max_dense_cells:
-                # There is no streaming reader for xlsb: a grid calamine cannot hold is refused.
-                raise too_large(
-                    f"A sheet of {self._display_name} spans {bounds.dense_cells} cells "
-                    f"({bounds.cell_count} filled), more than the {limits.max_dense_cells} allowed."
-                )
+        if part is not None and sheet_index not in self._bounded_binary_sheets:
+            try:
+                self._check_binary_sheet(package.path, part)
+            except (EngineFailure, MemoryError, GeneratorExit):
+                raise
+            except Exception as error:
+                raise unreadable(
+                    f"The workbook {self._display_name} cannot be read ({type(error).__name__})."
+                ) from None
+            self._bounded_binary_sheets.add(sheet_index)
         yield from self._iter_calamine_rows(sheet_index)
+
+    def _check_binary_sheet(self, path: str, part: str) -> None:
+        limits = self._limits
+        with open(path, "rb") as file, zipfile.ZipFile(file) as archive:
+            bounds = scan_binary_sheet(
+                iter_part_chunks(file, archive.getinfo(part)),
+                max_cells=limits.max_cells,
+                max_rows=limits.max_rows,
+                max_columns=limits.max_columns,
+            )
+        if bounds.dense_cells > limits.max_dense_cells:
+            # There is no streaming reader for xlsb: a grid calamine cannot hold is refused.
+            raise too_large(
+                f"A sheet of {self._display_name} spans {bounds.dense_cells} cells "
+                f"({bounds.cell_count} filled), more than the {limits.max_dense_cells} allowed."
+            )
 
     def _iter_package_rows(self, package: WorkbookPackage, sheet_index: int) -> Iterator[list[CellValue]]:
         part = package.sheet_parts[sheet_index]
@@ -365,7 +377,7 @@ class _CalamineSource:
         except BaseException as error:
             _reraise_if_not_calamine(error)
             raise unreadable(f"The workbook {self._display_name} cannot be read: {_calamine_message(error)}") from None
-        return self._calamine_rows(sheet)
+        yield from self._calamine_rows(sheet)
 
     def _calamine_rows(self, sheet: Any) -> Iterator[list[CellValue]]:
         try:
