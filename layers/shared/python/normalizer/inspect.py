@@ -421,10 +421,10 @@ def _inspect_office_package(path: str, archive: zipfile.ZipFile, entries: _Packa
     candidates = [*documents, *_WORKBOOK_FALLBACKS]
     workbook_info = next((info for info in map(entries.find, candidates) if info is not None), None)
     if workbook_info is None:
-        if documents or package_relationships:
-            raise _not_a_spreadsheet("an Office document of another kind")
         if any(name.startswith("xl/") for name in entries.by_name):
             raise unreadable("The workbook is damaged: it has no workbook part.")
+        if documents:
+            raise _not_a_spreadsheet("an Office document of another kind")
         raise _not_a_spreadsheet("a zip archive")
     workbook_part = package_name(workbook_info.filename)
     relationships = entries.relationships(workbook_part)
