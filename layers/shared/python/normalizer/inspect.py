@@ -269,7 +269,7 @@ _WORKBOOK_FALLBACKS = ("xl/workbook.xml", "xl/workbook.bin")
 _SHEET_KINDS = {"worksheet": "worksheets", "chartsheet": "chartsheets", "dialogsheet": "dialogsheets"}
 
 
-def package_name(name: str) -> str:
+def _package_name(name: str) -> str:
     """A zip entry's name as a package part name: backslashes as slashes, no leading slash."""
     return name.replace("\\", "/").lstrip("/")
 
@@ -283,7 +283,7 @@ class _PackageEntries:
         self.limits = limits
         self.by_name: dict[str, list[zipfile.ZipInfo]] = {}
         for info in archive.infolist():
-            self.by_name.setdefault(package_name(info.filename).lower(), []).append(info)
+            self.by_name.setdefault(_package_name(info.filename).lower(), []).append(info)
 
     def find(self, name: str | None) -> zipfile.ZipInfo | None:
         # Two candidates would leave calamine free to pick another one than the scan read.
@@ -318,7 +318,7 @@ class _PackageEntries:
     def _resolve(self, source_part: str, target: str) -> str | None:
         """The entry a relationship target names: resolved as a URI relative to its source part (Excel),
         else with calamine's simpler rule ("xl/" prefixed); None when neither names an entry."""
-        for candidate in (resolve_target(source_part, target), _calamine_sheet_path(target)):
+        for candidate in (_resolve_target(source_part, target), _calamine_sheet_path(target)):
             info = self.find(candidate)
             if info is not None:
                 return info.filename
@@ -334,7 +334,7 @@ class _Relationship:
     raw_target: str
 
 
-def resolve_target(source_part: str, target: str) -> str:
+def _resolve_target(source_part: str, target: str) -> str:
     """A relationship target as a part name: percent-decoded, backslashes read as slashes, relative to
     the source part's folder unless it starts with "/", with "." and ".." segments resolved."""
     path = unquote(target.replace("\\", "/"))
@@ -426,7 +426,7 @@ def _inspect_office_package(path: str, archive: zipfile.ZipFile, entries: _Packa
         if documents:
             raise _not_a_spreadsheet("an Office document of another kind")
         raise _not_a_spreadsheet("a zip archive")
-    workbook_part = package_name(workbook_info.filename)
+    workbook_part = _package_name(workbook_info.filename)
     relationships = entries.relationships(workbook_part)
     shared_strings = _related_part(entries, relationships, workbook_part, "sharedStrings")
     styles = _related_part(entries, relationships, workbook_part, "styles")
@@ -537,10 +537,10 @@ class _CanonicalLayout:
     ) -> _CanonicalLayout:
         """The layout of a copy calamine reads as Excel would read the original (no copy when it does)."""
         calamine_agrees = (
-            package_name(workbook_entry).lower() == "xl/workbook.xml"
+            _package_name(workbook_entry).lower() == "xl/workbook.xml"
             and all(_calamine_finds(entries, r) for r in relationships.values() if r.target and r.kind in _SHEET_KINDS)
-            and (shared_strings is None or package_name(shared_strings).lower() == "xl/sharedstrings.xml")
-            and (styles is None or package_name(styles).lower() == "xl/styles.xml")
+            and (shared_strings is None or _package_name(shared_strings).lower() == "xl/sharedstrings.xml")
+            and (styles is None or _package_name(styles).lower() == "xl/styles.xml")
         )
         if calamine_agrees:
             return cls({}, {}, sheets)
