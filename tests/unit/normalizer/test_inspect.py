@@ -370,6 +370,27 @@ def test_second_reference_behind_a_megabyte_long_attribute_is_not_missed(tmp_pat
     assert run.result["outcome"] in ("read", "failure")
 
 
+def test_less_than_in_an_attribute_at_a_segment_cut_does_not_hide_a_far_cell(tmp_path: Path) -> None:
+    # Given narrow rows, then a cell whose attribute value holds a "<" exactly where the scan cuts a
+    # segment, with the far corner as a second reference after it (calamine took it and aborted)
+    rows = [row(n, cell(f"A{n}", n)) for n in range(1, 5300)]
+    head = b'<row r="5300"><c r="A5300" x="'
+    padding = SEGMENT_BYTES - len(_SHEET_HEAD) - sum(map(len, rows)) - len(head)
+    tail = b'<" r="XFD1048576"><v>1</v></c></row>'
+    path = write_package(tmp_path / "cut.xlsx", [*rows, head + b"a" * padding + tail])
+
+    # When it is scanned and read
+    scan = scan_sheet(str(path), "xl/worksheets/sheet1.xml", ReadLimits())
+    run = read_in_child(path)
+
+    # Then calamine is not trusted with it, and expat refuses the malformed sheet
+    assert not scan.proven
+    assert_bounded(run)
+    assert run.result["outcome"] == "failure"
+    assert run.result["code"] == "INPUT_UNREADABLE"
+    assert "not valid XML" in str(run.result["message"])
+
+
 def test_cell_with_two_references_is_refused_not_crashed(tmp_path: Path) -> None:
     # Given a cell whose second `r` attribute points at the far corner
     path = write_package(tmp_path / "twice.xlsx", [row(1, b'<c r="A1" r="XFD1048576"><v>1</v></c>', cell("B1", 2))])
@@ -601,3 +622,112 @@ def test_segments_flag_a_cut_forced_by_a_megabyte_without_tags() -> None:
     assert b"".join(segment for segment, _ in segments) == xml
     assert [cut_before_tag for _, cut_before_tag in segments].count(False) >= 1
     assert segments[-1] == (b"<c/>", True) or segments[-1][0].endswith(b"<c/>")
+
+
+# ---------------------------------------------------------------------------------------------
+# xlsb and ods: calamine reads them, so their bounds are checked before it does
+
+
+def _xlsb_with_far_cell(path: Path, row_index: int, column_index: int) -> Path:
+    """A pyxlsbwriter workbook holding A1 and one cell moved to (row_index, column_index), 0-based."""
+    from pyxlsbwriter import XlsbWriter
+
+    with XlsbWriter(str(path)) as writer:
+        writer.add_sheet("Data")
+        writer.write_sheet([[1, None], [None, 2]])
+    with zipfile.ZipFile(path) as package:
+        parts = {info.filename: package.read(info) for info in package.infolist()}
+    sheet = parts["xl/worksheets/sheet1.bin"]
+    # BrtRowHdr of row 1 (type 0, size 25, rw=1) and BrtCellRk in column 1 (type 2, size 12, column=1).
+    row_header, rk_cell = b"\x00\x19" + struct.pack("<I", 1), b"\x02\x0c" + struct.pack("<I", 1)
+    assert sheet.count(row_header) == 1 and sheet.count(rk_cell) == 1
+    sheet = sheet.replace(row_header, b"\x00\x19" + struct.pack("<I", row_index))
+    parts["xl/worksheets/sheet1.bin"] = sheet.replace(rk_cell, b"\x02\x0c" + struct.pack("<I", column_index))
+    with zipfile.ZipFile(path, "w") as package:
+        for name, data in parts.items():
+            package.writestr(name, data)
+    return path
+
+
+def test_xlsb_with_a1_and_xfd1048576_is_refused_without_aborting(tmp_path: Path) -> None:
+    # Given an xlsb holding A1 and XFD1048576 (calamine: a half-terabyte allocation, then abort)
+    path = _xlsb_with_far_cell(tmp_path / "far.xlsb", 1_048_575, 16_383)
+
+    # When it is read
+    run = read_in_child(path)
+
+    # Then it is refused as too large, in bounded time and memory
+    assert_bounded(run)
+    assert run.result["outcome"] == "failure"
+    assert run.result["code"] == "INPUT_TOO_LARGE"
+
+
+def test_xlsb_cell_beyond_the_last_column_is_refused(tmp_path: Path) -> None:
+    run = read_in_child(_xlsb_with_far_cell(tmp_path / "wide.xlsb", 1, 0xFFFF_FFF0))
+    assert_bounded(run)
+    assert run.result["code"] == "INPUT_TOO_LARGE"
+
+
+def test_xlsb_cell_within_bounds_is_read_where_it_is(tmp_path: Path) -> None:
+    run = read_in_child(_xlsb_with_far_cell(tmp_path / "near.xlsb", 9, 4))
+    assert_bounded(run)
+    assert run.result == {"outcome": "read", "rows": 10, "cells": 2, "last": [10, 5, "2"]}
+
+
+_ODS_HEAD = (
+    '<?xml version="1.0" encoding="UTF-8"?><office:document-content '
+    'xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
+    'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" '
+    'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0">'
+    '<office:body><office:spreadsheet><table:table table:name="Data">'
+)
+_ODS_TAIL = "</table:table></office:spreadsheet></office:body></office:document-content>"
+_ODS_MANIFEST = (
+    '<?xml version="1.0"?><manifest:manifest xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0">'
+    '<manifest:file-entry manifest:full-path="/" manifest:media-type="application/vnd.oasis.opendocument.spreadsheet"/>'
+    "</manifest:manifest>"
+)
+_ODS_VALUE = '<table:table-cell office:value-type="float" office:value="1"><text:p>1</text:p></table:table-cell>'
+
+
+def _ods(path: Path, rows: str) -> Path:
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as package:
+        package.writestr("mimetype", "application/vnd.oasis.opendocument.spreadsheet")
+        package.writestr("content.xml", _ODS_HEAD + rows + _ODS_TAIL)
+        package.writestr("META-INF/manifest.xml", _ODS_MANIFEST)
+    return path
+
+
+@pytest.mark.parametrize(
+    "rows",
+    [
+        # one value repeated over 5,000 columns on 5,000 rows: 25 million cells from a few bytes
+        '<table:table-row table:number-rows-repeated="5000">'
+        '<table:table-cell table:number-columns-repeated="5000" office:value-type="float" office:value="1"/>'
+        "</table:table-row>",
+        # A1 and the sheet's last cell, empty repeats between: a 17-billion-cell grid
+        f"<table:table-row>{_ODS_VALUE}</table:table-row>"
+        '<table:table-row table:number-rows-repeated="1048574"><table:table-cell/></table:table-row>'
+        f'<table:table-row><table:table-cell table:number-columns-repeated="16383"/>{_ODS_VALUE}</table:table-row>',
+    ],
+    ids=["repeated_values", "far_corner"],
+)
+def test_ods_whose_repeats_expand_past_the_limits_is_refused(tmp_path: Path, rows: str) -> None:
+    run = read_in_child(_ods(tmp_path / "repeats.ods", rows))
+    assert_bounded(run)
+    assert run.result["outcome"] == "failure"
+    assert run.result["code"] == "INPUT_TOO_LARGE"
+
+
+def test_ods_with_empty_repeats_to_the_last_row_and_column_is_read(tmp_path: Path) -> None:
+    # Given one value, then empty cells repeated to the last column and empty rows to the last row
+    rows = (
+        f'<table:table-row>{_ODS_VALUE}<table:table-cell table:number-columns-repeated="16383"/></table:table-row>'
+        '<table:table-row table:number-rows-repeated="1048575">'
+        '<table:table-cell table:style-name="ce1" table:number-columns-repeated="16384"/></table:table-row>'
+    )
+
+    # When it is read, Then the value is all there is
+    run = read_in_child(_ods(tmp_path / "trailing.ods", rows))
+    assert_bounded(run)
+    assert run.result == {"outcome": "read", "rows": 1, "cells": 1, "last": [1, 1, "1.0"]}

@@ -11,10 +11,18 @@ expression search can prove that every cell carries one explicit reference and b
 column; a segment that fails the proof is scanned exactly with a regular expression. Anything still
 unproven (missing references, odd attribute order, lower-case references, a megabyte without a tag)
 is left to the streaming reader.
+
+The scan never judges XML malformed: that verdict is expat's alone (the streaming reader). Segments
+are cut just before a "<", which in well-formed XML always starts markup; the scan checks, cheaply,
+that each cut fell after a closed tag and that the sheet keeps to the markup the scan and calamine
+read alike (UTF-8, no CDATA, comments, DTD, processing instructions or control characters, one root
+closed at the end). A sheet that does not is left unproven, so calamine never reads a sheet whose
+cells the scan may have miscounted.
 """
 
 from __future__ import annotations
 
+import posixpath
 import re
 import shutil
 import struct
@@ -22,13 +30,15 @@ import tempfile
 import zipfile
 import zlib
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from itertools import pairwise
 from pathlib import PurePosixPath
-from typing import BinaryIO
+from typing import BinaryIO, Literal
+from urllib.parse import unquote
 from xml.etree import ElementTree
 
 from normalizer.errors import EngineFailure
+from normalizer.xlsb import read_binary_workbook
 
 CHUNK_BYTES = 1 << 20
 # The sheet scan works in smaller segments: they stay in the CPU caches and the allocator's free lists.
@@ -69,20 +79,42 @@ class ReadLimits:
     max_rows: int = EXCEL_MAX_ROWS
 
 
+PackageKind = Literal["xlsx", "xlsb", "ods"]
+
+
+@dataclass(frozen=True)
+class PackageSheet:
+    """A sheet as the package's workbook part lists it."""
+
+    name: str
+    visible: bool
+    part: str | None
+    """Zip entry holding the sheet (None when its relationship points nowhere)."""
+    is_worksheet: bool
+    """False for chart, dialog and macro sheets, which hold no cells to read."""
+
+
 @dataclass(frozen=True)
 class WorkbookPackage:
-    """What calamine needs to know about an inspected xlsx package."""
+    """What the readers need to know about an inspected zip package (xlsx, xlsm, xlsb or ods)."""
 
+    kind: PackageKind
     path: str
-    """The file calamine should open: the input, or a sanitized copy (see `sanitized_copy`)."""
-    sheet_parts: list[str | None]
-    """Zip entry of each sheet in workbook order (None when the relationship points nowhere)."""
+    """The file to read: the input, or a rewritten copy (see `sanitized_copy`)."""
+    sheets: list[PackageSheet]
+    """Sheets in workbook order (empty for ods, whose one content part calamine lists)."""
     active_tab: int
     date_1904: bool
     shared_strings_part: str | None
     styles_part: str | None
     sanitized_copy: str | None
     """Temporary directory holding a rewritten package; the caller deletes it."""
+    content_part: str | None = None
+    """The ods content part (all its sheets' cells)."""
+
+    @property
+    def sheet_parts(self) -> list[str | None]:
+        return [sheet.part for sheet in self.sheets]
 
 
 @dataclass(frozen=True)
@@ -232,13 +264,89 @@ def read_part(file: BinaryIO, info: zipfile.ZipInfo, max_bytes: int) -> bytes:
 # ---------------------------------------------------------------------------------------------
 # The package's structure
 
+_ODS_MIMETYPE = b"application/vnd.oasis.opendocument.spreadsheet"
+_WORKBOOK_FALLBACKS = ("xl/workbook.xml", "xl/workbook.bin")
+_SHEET_KINDS = {"worksheet": "worksheets", "chartsheet": "chartsheets", "dialogsheet": "dialogsheets"}
 
-def _find_entry(entries_by_folded_name: dict[str, list[zipfile.ZipInfo]], name: str) -> zipfile.ZipInfo | None:
-    # calamine looks parts up ignoring case; two candidates would leave it free to pick another one.
-    candidates = entries_by_folded_name.get(name.lower(), [])
-    if len(candidates) > 1:
-        raise unreadable(f"The workbook holds the part {name} more than once.")
-    return candidates[0] if candidates else None
+
+def _package_name(name: str) -> str:
+    """A zip entry's name as a package part name: backslashes as slashes, no leading slash."""
+    return name.replace("\\", "/").lstrip("/")
+
+
+class _PackageEntries:
+    """A zip's entries looked up the way Excel and calamine look them up: ignoring case, with
+    backslashes read as slashes."""
+
+    def __init__(self, file: BinaryIO, archive: zipfile.ZipFile, limits: ReadLimits) -> None:
+        self.file = file
+        self.limits = limits
+        self.by_name: dict[str, list[zipfile.ZipInfo]] = {}
+        for info in archive.infolist():
+            self.by_name.setdefault(_package_name(info.filename).lower(), []).append(info)
+
+    def find(self, name: str | None) -> zipfile.ZipInfo | None:
+        # Two candidates would leave calamine free to pick another one than the scan read.
+        candidates = self.by_name.get(name.lower(), []) if name else []
+        if len(candidates) > 1:
+            raise unreadable(f"The workbook holds the part {name} more than once.")
+        return candidates[0] if candidates else None
+
+    def read(self, info: zipfile.ZipInfo) -> bytes:
+        return read_part(self.file, info, self.limits.max_metadata_part_bytes)
+
+    def relationships(self, source_part: str) -> dict[str, _Relationship]:
+        """The relationships of `source_part` ("" for the package), by Id; {} when it has none."""
+        folder, _, file_name = source_part.rpartition("/")
+        info = self.find(f"{folder}/_rels/{file_name}.rels" if folder else f"_rels/{file_name}.rels")
+        if info is None:
+            return {}
+        root = parse_metadata_xml(self.read(info), info.filename)
+        found: dict[str, _Relationship] = {}
+        for element in root.iter():
+            if _local_name(element.tag) != "Relationship":
+                continue
+            target = element.get("Target", "")
+            external = element.get("TargetMode", "Internal") == "External"
+            found[element.get("Id", "")] = _Relationship(
+                kind=element.get("Type", "").rpartition("/")[2],
+                target=None if external else self._resolve(source_part, target),
+                raw_target=target,
+            )
+        return found
+
+    def _resolve(self, source_part: str, target: str) -> str | None:
+        """The entry a relationship target names: resolved as a URI relative to its source part (Excel),
+        else with calamine's simpler rule ("xl/" prefixed); None when neither names an entry."""
+        for candidate in (_resolve_target(source_part, target), _calamine_sheet_path(target)):
+            info = self.find(candidate)
+            if info is not None:
+                return info.filename
+        return None
+
+
+@dataclass(frozen=True)
+class _Relationship:
+    kind: str
+    """The last segment of the relationship type ("worksheet", "sharedStrings", ...)."""
+    target: str | None
+    """The zip entry it points at, None for an external or dangling target."""
+    raw_target: str
+
+
+def _resolve_target(source_part: str, target: str) -> str:
+    """A relationship target as a part name: percent-decoded, backslashes read as slashes, relative to
+    the source part's folder unless it starts with "/", with "." and ".." segments resolved."""
+    path = unquote(target.replace("\\", "/"))
+    folder = "" if path.startswith("/") else posixpath.dirname(source_part)
+    return posixpath.normpath(posixpath.join("/", folder, path)).lstrip("/")
+
+
+def _calamine_sheet_path(target: str) -> str:
+    # calamine's rule: "/x" is a package path, "xl/x" too, anything else is relative to xl/.
+    if target.startswith("/"):
+        return target[1:]
+    return target if target.startswith("xl/") else f"xl/{target}"
 
 
 def parse_metadata_xml(data: bytes, part: str) -> ElementTree.Element:
@@ -256,104 +364,233 @@ def _local_name(tag: str) -> str:
     return tag.rpartition("}")[2]
 
 
-def _sheet_part_name(target: str) -> str:
-    # Mirrors calamine: "/xl/x" and "xl/x" are package paths, anything else is relative to xl/.
-    if target.startswith("/xl/"):
-        return target[1:]
-    if target.startswith("xl/"):
-        return target
-    return str(PurePosixPath("xl") / target)
+def _not_a_spreadsheet(what: str) -> EngineFailure:
+    return EngineFailure(
+        "UNSUPPORTED_FILE_TYPE",
+        f"The file is {what}, not a spreadsheet (xlsx, xlsm, xlsb, ods, xls or csv).",
+        stage="read",
+    )
 
 
-def inspect_xlsx_package(path: str, file_size: int, limits: ReadLimits) -> WorkbookPackage:
-    """Check an xlsx/xlsm package and return where calamine should read it from.
+def inspect_package(path: str, file_size: int, limits: ReadLimits) -> WorkbookPackage:
+    """Check a zip package (xlsx, xlsm, xlsb or ods) and return where and what its readers should read.
 
-    Refuses zip bombs from declared sizes, resolves sheet parts, reads the active tab, and rewrites
-    a shared-strings header whose `uniqueCount` lies into a sanitized temporary copy.
-    Raises EngineFailure INPUT_UNREADABLE, INPUT_TOO_LARGE or UNSUPPORTED_FILE_TYPE.
+    Refuses zip bombs from declared sizes; finds the workbook part through the package relationships
+    and each sheet through the workbook's, as Excel does; rewrites the package into a copy laid out
+    the way calamine expects when calamine would resolve its parts otherwise, or when a shared-strings
+    header's `uniqueCount` lies. Raises EngineFailure INPUT_UNREADABLE, INPUT_TOO_LARGE or
+    UNSUPPORTED_FILE_TYPE (a zip that is not a spreadsheet).
     """
     with open(path, "rb") as file:
         check_zip_directory(file, file_size, limits)
         try:
             archive = zipfile.ZipFile(file)
         except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError) as error:
-            raise unreadable(f"The file is not a readable xlsx workbook ({error}).") from None
+            raise unreadable(f"The file is not a readable workbook package ({error}).") from None
         with archive:
             check_declared_sizes(archive, limits)
-            entries: dict[str, list[zipfile.ZipInfo]] = {}
-            for info in archive.infolist():
-                entries.setdefault(info.filename.lower(), []).append(info)
-            workbook_info = _find_entry(entries, "xl/workbook.xml")
-            if workbook_info is None:
-                if not any(name.startswith("xl/") for name in entries):
-                    raise EngineFailure(
-                        "UNSUPPORTED_FILE_TYPE",
-                        "The file is a zip archive but not an Excel workbook (xlsx, xlsm).",
-                        stage="read",
-                    )
-                raise unreadable("The workbook is damaged: it has no xl/workbook.xml.")
-            workbook = parse_metadata_xml(
-                read_part(file, workbook_info, limits.max_metadata_part_bytes), "xl/workbook.xml"
-            )
-            relationships = _read_relationships(file, entries, limits)
-            sheet_parts, active_tab, date_1904 = _read_workbook_structure(workbook, relationships, entries)
-            shared_strings = _find_entry(entries, "xl/sharedStrings.xml")
-            styles = _find_entry(entries, "xl/styles.xml")
-            sanitized_dir: str | None = None
-            package_path = path
-            if shared_strings is not None and _shared_strings_header_lies(file, shared_strings):
-                sanitized_dir = tempfile.mkdtemp(prefix="normalizer-read-")
-                try:
-                    package_path = _write_sanitized_copy(file, archive, shared_strings, sanitized_dir)
-                except BaseException:
-                    shutil.rmtree(sanitized_dir, ignore_errors=True)
-                    raise
+            entries = _PackageEntries(file, archive, limits)
+            content = _ods_content_part(entries)
+            if content is not None:
+                return WorkbookPackage("ods", path, [], 0, False, None, None, None, content_part=content)
+            return _inspect_office_package(path, archive, entries)
+
+
+def _ods_content_part(entries: _PackageEntries) -> str | None:
+    mimetype = entries.find("mimetype")
+    if mimetype is None or mimetype.file_size > 256:
+        return None
+    media_type = entries.read(mimetype).strip()
+    if not media_type.startswith(_ODS_MIMETYPE):
+        if media_type.startswith(b"application/vnd.oasis.opendocument."):
+            raise _not_a_spreadsheet("an OpenDocument file of another kind")
+        return None
+    content = entries.find("content.xml")
+    if content is None:
+        raise unreadable("The spreadsheet is damaged: it has no content.xml.")
+    return content.filename
+
+
+def _inspect_office_package(path: str, archive: zipfile.ZipFile, entries: _PackageEntries) -> WorkbookPackage:
+    package_relationships = entries.relationships("")
+    documents = [
+        relationship.target
+        for relationship in package_relationships.values()
+        if relationship.kind == "officeDocument" and relationship.target
+    ]
+    candidates = [*documents, *_WORKBOOK_FALLBACKS]
+    workbook_info = next((info for info in map(entries.find, candidates) if info is not None), None)
+    if workbook_info is None:
+        if any(name.startswith("xl/") for name in entries.by_name):
+            raise unreadable("The workbook is damaged: it has no workbook part.")
+        if documents:
+            raise _not_a_spreadsheet("an Office document of another kind")
+        raise _not_a_spreadsheet("a zip archive")
+    workbook_part = _package_name(workbook_info.filename)
+    relationships = entries.relationships(workbook_part)
+    shared_strings = _related_part(entries, relationships, workbook_part, "sharedStrings")
+    styles = _related_part(entries, relationships, workbook_part, "styles")
+    if workbook_part.lower().endswith(".bin"):
+        listed, active_tab, date_1904 = read_binary_workbook(entries.read(workbook_info))
+        sheets = [
+            _package_sheet(entry.name, entry.visible, relationships.get(entry.relationship_id)) for entry in listed
+        ]
+        return WorkbookPackage("xlsb", path, sheets, active_tab, date_1904, shared_strings, styles, None)
+    workbook = parse_metadata_xml(entries.read(workbook_info), workbook_info.filename)
+    if _local_name(workbook.tag) != "workbook":
+        raise _not_a_spreadsheet("an Office document of another kind")
+    sheets, active_tab, date_1904 = _read_workbook_structure(workbook, relationships)
+    layout = _CanonicalLayout.of(entries, workbook_info.filename, relationships, sheets, shared_strings, styles)
+    shared_strings_info = entries.find(shared_strings)
+    lying_strings = shared_strings_info is not None and _shared_strings_header_lies(entries.file, shared_strings_info)
+    if not layout.renames and not lying_strings:
+        return WorkbookPackage("xlsx", path, sheets, active_tab, date_1904, shared_strings, styles, None)
+    directory = tempfile.mkdtemp(prefix="normalizer-read-")
+    try:
+        copy_path = _write_package_copy(
+            entries.file, archive, layout, directory, strip_counts_of=shared_strings if lying_strings else None
+        )
+    except BaseException:
+        shutil.rmtree(directory, ignore_errors=True)
+        raise
     return WorkbookPackage(
-        path=package_path,
-        sheet_parts=sheet_parts,
-        active_tab=active_tab,
-        date_1904=date_1904,
-        shared_strings_part=shared_strings.filename if shared_strings else None,
-        styles_part=styles.filename if styles else None,
-        sanitized_copy=sanitized_dir,
+        "xlsx",
+        copy_path,
+        layout.sheets,
+        active_tab,
+        date_1904,
+        layout.new_name(shared_strings),
+        layout.new_name(styles),
+        directory,
     )
 
 
-def _read_relationships(
-    file: BinaryIO, entries: dict[str, list[zipfile.ZipInfo]], limits: ReadLimits
-) -> dict[str, str]:
-    info = _find_entry(entries, "xl/_rels/workbook.xml.rels")
-    if info is None:
-        return {}
-    root = parse_metadata_xml(read_part(file, info, limits.max_metadata_part_bytes), info.filename)
-    return {
-        element.get("Id", ""): element.get("Target", "")
-        for element in root.iter()
-        if _local_name(element.tag) == "Relationship"
-    }
+def _related_part(
+    entries: _PackageEntries, relationships: dict[str, _Relationship], workbook_part: str, kind: str
+) -> str | None:
+    # Excel finds the part through its relationship; calamine by its usual name next to the workbook.
+    related = next((r.target for r in relationships.values() if r.kind == kind and r.target), None)
+    if related is not None:
+        return related
+    folder = posixpath.dirname(workbook_part)
+    extension = posixpath.splitext(workbook_part)[1]
+    usual = entries.find(posixpath.join(folder, f"{kind}{extension}"))
+    return usual.filename if usual else None
 
 
 def _read_workbook_structure(
-    workbook: ElementTree.Element, relationships: dict[str, str], entries: dict[str, list[zipfile.ZipInfo]]
-) -> tuple[list[str | None], int, bool]:
-    sheet_parts: list[str | None] = []
+    workbook: ElementTree.Element, relationships: dict[str, _Relationship]
+) -> tuple[list[PackageSheet], int, bool]:
+    sheets: list[PackageSheet] = []
     active_tab = 0
     date_1904 = False
+    seen_view = False
     for element in workbook.iter():
         name = _local_name(element.tag)
         if name == "sheet":
             relationship_id = next((element.get(key) for key in _RELATIONSHIP_ID_KEYS if element.get(key)), None)
-            target = relationships.get(relationship_id or "")
-            info = _find_entry(entries, _sheet_part_name(target)) if target else None
-            sheet_parts.append(info.filename if info else None)
-        elif name == "workbookView" and active_tab == 0:
+            visible = element.get("state", "visible") == "visible"
+            sheets.append(_package_sheet(element.get("name", ""), visible, relationships.get(relationship_id or "")))
+        elif name == "workbookView" and not seen_view:
+            seen_view = True
             try:
                 active_tab = max(int(element.get("activeTab", "0")), 0)
             except ValueError:
                 active_tab = 0
         elif name == "workbookPr":
             date_1904 = element.get("date1904", "").lower() in ("1", "true")
-    return sheet_parts, active_tab, date_1904
+    return sheets, active_tab, date_1904
+
+
+def _package_sheet(name: str, visible: bool, relationship: _Relationship | None) -> PackageSheet:
+    return PackageSheet(
+        name=name,
+        visible=visible,
+        part=relationship.target if relationship else None,
+        is_worksheet=relationship is None or relationship.kind == "worksheet",
+    )
+
+
+@dataclass
+class _CanonicalLayout:
+    """Where the parts calamine needs go in a copy laid out the way calamine resolves it; `renames` is
+    empty when the package is laid out so already."""
+
+    renames: dict[str, str]
+    """Original entry name -> entry name in the copy."""
+    generated: dict[str, bytes]
+    """Entries written anew: the package and workbook relationships."""
+    sheets: list[PackageSheet]
+
+    def new_name(self, part: str | None) -> str | None:
+        return self.renames.get(part, part) if part else None
+
+    @classmethod
+    def of(
+        cls,
+        entries: _PackageEntries,
+        workbook_entry: str,
+        relationships: dict[str, _Relationship],
+        sheets: list[PackageSheet],
+        shared_strings: str | None,
+        styles: str | None,
+    ) -> _CanonicalLayout:
+        """The layout of a copy calamine reads as Excel would read the original (no copy when it does)."""
+        calamine_agrees = (
+            _package_name(workbook_entry).lower() == "xl/workbook.xml"
+            and all(_calamine_finds(entries, r) for r in relationships.values() if r.target and r.kind in _SHEET_KINDS)
+            and (shared_strings is None or _package_name(shared_strings).lower() == "xl/sharedstrings.xml")
+            and (styles is None or _package_name(styles).lower() == "xl/styles.xml")
+        )
+        if calamine_agrees:
+            return cls({}, {}, sheets)
+        renames = {workbook_entry: "xl/workbook.xml"}
+        targets: list[tuple[str, str, str]] = []
+        for relationship_id, relationship in relationships.items():
+            if relationship.target is None:
+                continue
+            folder = _SHEET_KINDS.get(relationship.kind)
+            if folder is not None:
+                new = renames.setdefault(relationship.target, f"xl/{folder}/sheet{len(targets) + 1}.xml")
+            elif relationship.kind in ("sharedStrings", "styles") and relationship.target in (shared_strings, styles):
+                new = renames.setdefault(relationship.target, f"xl/{relationship.kind}.xml")
+            else:
+                continue
+            targets.append((relationship_id, relationship.kind, new[len("xl/") :]))
+        for part, usual in ((shared_strings, "xl/sharedStrings.xml"), (styles, "xl/styles.xml")):
+            if part is not None:
+                renames.setdefault(part, usual)
+        generated = {
+            "_rels/.rels": _relationships_xml([("rId1", "officeDocument", "xl/workbook.xml")]),
+            "xl/_rels/workbook.xml.rels": _relationships_xml(targets),
+        }
+        copied = [replace(sheet, part=renames.get(sheet.part, sheet.part) if sheet.part else None) for sheet in sheets]
+        return cls(renames, generated, copied)
+
+
+def _calamine_finds(entries: _PackageEntries, relationship: _Relationship) -> bool:
+    """Whether calamine, which takes a sheet's target as a plain path, reaches the part Excel does."""
+    path = _calamine_sheet_path(relationship.raw_target)
+    return "\\" not in path and entries.find(path) is entries.find(relationship.target)
+
+
+_RELATIONSHIP_TYPE_PREFIX = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/"
+
+
+def _attribute(value: str) -> str:
+    # xml.sax.saxutils would do, but it imports urllib.request and http.client (7 MB, 0.1 s).
+    return value.replace("&", "&amp;").replace("<", "&lt;").replace('"', "&quot;")
+
+
+def _relationships_xml(targets: list[tuple[str, str, str]]) -> bytes:
+    items = "".join(
+        f'<Relationship Id="{_attribute(rid)}" Type="{_RELATIONSHIP_TYPE_PREFIX}{kind}" Target="{_attribute(target)}"/>'
+        for rid, kind, target in targets
+    )
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>'
+        f'<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">{items}</Relationships>'
+    ).encode()
 
 
 _RESERVED_BYTES_PER_STRING = 64
@@ -393,18 +630,24 @@ def _shared_strings_header_lies(file: BinaryIO, info: zipfile.ZipInfo) -> bool:
     return declared is not None and declared > items + 16
 
 
-def _write_sanitized_copy(
-    file: BinaryIO, archive: zipfile.ZipFile, shared_strings: zipfile.ZipInfo, directory: str
+def _write_package_copy(
+    file: BinaryIO, archive: zipfile.ZipFile, layout: _CanonicalLayout, directory: str, strip_counts_of: str | None
 ) -> str:
-    """Copy the package with the shared-strings header's count attributes removed."""
+    """Copy the package into `directory`: under the layout's names (only the parts calamine needs) or,
+    with no renames, whole; a shared-strings header named by `strip_counts_of` loses its counts."""
     copy_path = str(PurePosixPath(directory) / "sanitized.xlsx")
     with zipfile.ZipFile(copy_path, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1) as copy:
+        for name, data in layout.generated.items():
+            copy.writestr(name, data)
         for info in archive.infolist():
-            target = zipfile.ZipInfo(info.filename, date_time=info.date_time)
+            copied_name = layout.renames.get(info.filename, None if layout.renames else info.filename)
+            if copied_name is None:
+                continue
+            target = zipfile.ZipInfo(copied_name, date_time=info.date_time)
             target.compress_type = zipfile.ZIP_DEFLATED
             with copy.open(target, "w", force_zip64=True) as output:
                 chunks = iter_part_chunks(file, info)
-                if info is shared_strings:
+                if info.filename == strip_counts_of:
                     first = b"".join(_take_head(chunks, 64 * 1024))
                     output.write(_strip_counts(first))
                 for chunk in chunks:
@@ -434,6 +677,8 @@ def _strip_counts(head: bytes) -> bytes:
 
 
 _WHITESPACE = b" \t\r\n"
+# C0 controls other than tab, newline and carriage return are not XML characters.
+_FORBIDDEN_CONTROLS = bytes(set(range(32)) - {9, 10, 13})
 
 
 def _translation(last_narrow_letter: str | None) -> bytes:
@@ -441,9 +686,14 @@ def _translation(last_narrow_letter: str | None) -> bytes:
 
     ":" -> "<" (a prefixed "<x:c" then contains "<c"), quotes -> "q", digits -> "0", lower-case letters
     other than "c" and "r" -> "x", upper-case letters -> "A" up to the narrow bound and "B" past it
-    (all "A" without a bound).
+    (all "A" without a bound), the control characters XML forbids -> NUL, and "!", "?" and "]" (which
+    CDATA, comments, declarations and processing instructions need) -> 0x01.
     """
     table = bytearray(range(256))
+    for byte in _FORBIDDEN_CONTROLS:
+        table[byte] = 0
+    for byte in b"!?]":
+        table[byte] = 1
     table[ord(":")] = ord("<")
     table[ord('"')] = table[ord("'")] = ord("q")
     for byte in range(ord("0"), ord("9") + 1):
@@ -485,8 +735,21 @@ def column_index(letters: bytes | str) -> int:
     return index
 
 
+# The XML declaration, with its encoding if it names one (after an optional UTF-8 byte order mark).
+_XML_DECLARATION = re.compile(rb"""(?:\xef\xbb\xbf)?<\?xml(?:\s[^<>]*?\bencoding\s*=\s*["']([^"'<>]*)["'])?[^<>]*\?>""")
+_ROOT_ELEMENT = re.compile(rb"<([^\s/<>!?][^\s/<>]*)")
+# A tag whose quoted attribute values hold no "<", closed, then text up to the next tag.
+_CLOSED_TAG_THEN_TEXT = re.compile(
+    rb"""<[^<>"'!?][^<>"']*(?:(?:"[^"<]*"|'[^'<]*')[^<>"']*)*>[^<]*|<\?xml[^<>]*\?>[^<]*"""
+)
+
+
+def _ends_with_root(tail: bytes, root: bytes) -> bool:
+    return re.fullmatch(rb"</" + re.escape(root) + rb"[ \t\r\n]*>[ \t\r\n]*", tail) is not None
+
+
 class _SheetScanner:
-    """Accumulates a sheet's bounds over chunks; see the module docstring for the approach."""
+    """Accumulates a sheet's bounds over segments; see the module docstring for the approach."""
 
     def __init__(self, limits: ReadLimits) -> None:
         self.limits = limits
@@ -498,15 +761,59 @@ class _SheetScanner:
         self.exact_row = 0
         self.exact_column = 0
         self.unscanned_row_bound = 0
+        self.root: bytes | None = None
+        # The previous segment from its last "<": the markup a cut would have split, if any.
+        self.tail: bytes | None = None
 
     def feed(self, raw: bytes) -> None:
-        """Account for one segment of sheet XML that ends just before a "<"."""
-        self._feed(raw, may_split=True)
+        """Account for one segment of sheet XML that ends just before a "<" (or at the part's end)."""
+        translated = self._translate(raw)
+        if self.proven and not self._plain_markup(raw, translated):
+            self.proven = False
+        self._feed(raw, translated, may_split=True)
 
-    def _feed(self, raw: bytes, *, may_split: bool) -> None:
+    def _translate(self, raw: bytes) -> bytes:
         if self.narrow_letter == "A" and not self.cell_count:
             self._guess_narrow_letter(raw)
-        translated = raw.translate(self.table, _WHITESPACE)
+        return raw.translate(self.table, _WHITESPACE)
+
+    def _plain_markup(self, raw: bytes, translated: bytes) -> bool:
+        """Whether this segment, and the cut before it, keep to the markup that the scan and calamine read
+        alike: UTF-8, no control characters, no CDATA, comments, DTD or processing instructions after the
+        XML declaration, and every cut falling between a closed tag and the next one.
+
+        A cut inside a tag (a "<" in an attribute value, which only malformed XML has) could hide a
+        second reference from the scan while calamine reads it, so such a sheet is left unproven.
+        """
+        markup_from = 0
+        if self.tail is None:
+            declaration = _XML_DECLARATION.match(raw)
+            if declaration is not None:
+                if declaration.group(1) and declaration.group(1).lower() not in (b"utf-8", b"utf8"):
+                    return False
+                markup_from = declaration.end()
+            elif raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+                return False
+            elif raw.startswith(b"\xef\xbb\xbf"):
+                markup_from = 3
+        elif not _CLOSED_TAG_THEN_TEXT.fullmatch(self.tail):
+            return False
+        if self.root is None:
+            # Only whitespace may come between the declaration and the root element.
+            root = _ROOT_ELEMENT.search(raw, markup_from)
+            if raw[markup_from : root.start() if root else len(raw)].strip(_WHITESPACE):
+                return False
+            self.root = root.group(1) if root else None
+        last_markup = raw.rfind(b"<")
+        self.tail = raw[last_markup:] if last_markup >= 0 else (self.tail or b"") + raw
+        if translated.find(b"\0") >= 0:
+            return False
+        # One search for a rare byte runs at memory speed; searches for pairs starting with "<" do not.
+        return translated.find(b"\1") < 0 or not (
+            raw.find(b"]]>") >= 0 or raw.find(b"<!") >= 0 or raw.find(b"<?", markup_from) >= 0
+        )
+
+    def _feed(self, raw: bytes, translated: bytes, *, may_split: bool) -> None:
         later_reference = self.proven and translated.find(_LATER_REFERENCE) >= 0
         narrow = self.proven and self.narrow_letter is not None and not later_reference
         cells = self._cells_by_row_length(translated) if narrow else None
@@ -524,7 +831,7 @@ class _SheetScanner:
         if len(parts) > 1:
             # The cells may well be narrow once the columns or conditional formats around them are apart.
             for part in parts:
-                self._feed(part, may_split=False)
+                self._feed(part, self._translate(part), may_split=False)
             return
         cells = len(_CELL_TAG.findall(raw))
         self._count_cells(cells)
@@ -590,6 +897,9 @@ class _SheetScanner:
                 self.table = _translation(None)
 
     def result(self) -> SheetScan:
+        """The bounds; a part that does not end with its root element's end tag is left unproven."""
+        if self.proven and (self.root is None or self.tail is None or not _ends_with_root(self.tail, self.root)):
+            self.proven = False
         narrow_bound = column_index(self.narrow_letter) if self.narrow_letter else 0
         return SheetScan(
             cell_count=self.cell_count,
@@ -632,10 +942,25 @@ def scan_sheet(path: str, part_name: str, limits: ReadLimits) -> SheetScan:
 
     Raises EngineFailure INPUT_TOO_LARGE (too many cells, inflates past its size) or INPUT_UNREADABLE.
     """
-    scanner = _SheetScanner(limits)
     # Inflating in the same thread: a prefetching thread is slower, as it waits for the GIL between
     # zlib calls while the scan holds it.
-    for segment, cut_before_tag in _segments(_part_chunks(path, part_name)):
+    return scan_sheet_xml(_part_chunks(path, part_name), limits)
+
+
+def scan_sheet_xml(
+    blocks: Iterable[bytes],
+    limits: ReadLimits,
+    *,
+    segment_bytes: int = SEGMENT_BYTES,
+    tagless_run_bytes: int = CHUNK_BYTES,
+) -> SheetScan:
+    """Bound the cells of sheet XML that arrives in `blocks`, however they are cut.
+
+    Never calls the XML malformed: XML the scan cannot vouch for is left unproven, for the streaming
+    reader (expat) to read or refuse. Raises EngineFailure INPUT_TOO_LARGE (too many cells).
+    """
+    scanner = _SheetScanner(limits)
+    for segment, cut_before_tag in _segments(blocks, segment_bytes, tagless_run_bytes):
         if not cut_before_tag:
             # No spreadsheet writer goes a megabyte without starting a tag; a cut inside one could
             # hide a second `r` from the scan, so calamine is not trusted with this sheet.
@@ -644,10 +969,12 @@ def scan_sheet(path: str, part_name: str, limits: ReadLimits) -> SheetScan:
     return scanner.result()
 
 
-def _segments(blocks: Iterable[bytes]) -> Iterator[tuple[bytes, bool]]:
-    """Re-cut inflated blocks into segments of about SEGMENT_BYTES that end just before a "<" (every
+def _segments(
+    blocks: Iterable[bytes], segment_bytes: int = SEGMENT_BYTES, tagless_run_bytes: int = CHUNK_BYTES
+) -> Iterator[tuple[bytes, bool]]:
+    """Re-cut inflated blocks into segments of about `segment_bytes` that end just before a "<" (every
     pattern starts with its only "<", so such a cut never splits a match), each with True. When no "<"
-    comes for CHUNK_BYTES, the segment is cut at a block's end instead and comes with False.
+    comes for `tagless_run_bytes`, the segment is cut at a block's end instead and comes with False.
     """
     pending: list[memoryview] = []  # the start of the next segment, from earlier blocks
     pending_bytes = 0
@@ -656,7 +983,7 @@ def _segments(blocks: Iterable[bytes]) -> Iterator[tuple[bytes, bool]]:
         start = 0
         while True:
             # A segment starts with its "<" (or the part's start): the cut comes after that one.
-            target = start + max(SEGMENT_BYTES - pending_bytes, 0 if pending else 1)
+            target = start + max(segment_bytes - pending_bytes, 0 if pending else 1)
             cut = block.find(b"<", target) if target < len(block) else -1
             if cut < 0:
                 break
@@ -664,7 +991,7 @@ def _segments(blocks: Iterable[bytes]) -> Iterator[tuple[bytes, bool]]:
             pending, pending_bytes, start = [], 0, cut
         pending.append(view[start:])
         pending_bytes += len(block) - start
-        if pending_bytes > SEGMENT_BYTES + CHUNK_BYTES:
+        if pending_bytes > segment_bytes + tagless_run_bytes:
             yield b"".join(pending), False
             pending, pending_bytes = [], 0
     yield b"".join(pending), True

@@ -1,9 +1,11 @@
 """Read stage: open an input file and stream its sheets' rows.
 
-xlsx/xlsm/xls go through python-calamine (xlsx packages inspected first by `normalizer.inspect`,
-with sheets calamine must not materialize streamed by `normalizer.sparse_sheet`); csv goes through
-the standard library with its encoding and delimiter sniffed. The file type comes from the content
-first and the extension second.
+xlsx/xlsm/xlsb/ods/xls go through python-calamine after a pre-flight that keeps it within bounds:
+zip packages are inspected by `normalizer.inspect` (xlsx sheets calamine must not materialize, or
+cannot read, are streamed by `normalizer.sparse_sheet`; xlsb sheets are bounded by `normalizer.xlsb`
+and ods tables by `normalizer.ods`), and OLE2 files are checked for encryption by `normalizer.ole2`.
+csv goes through the standard library with its encoding and delimiter sniffed. The file type comes
+from the content first and the extension second.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import csv
 import io
 import os
 import shutil
+import zipfile
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -22,8 +25,20 @@ from types import TracebackType
 from typing import Any, Protocol, cast
 
 from normalizer.errors import EngineFailure
-from normalizer.inspect import ReadLimits, SheetScan, WorkbookPackage, inspect_xlsx_package, scan_sheet, unreadable
+from normalizer.inspect import (
+    ReadLimits,
+    SheetScan,
+    WorkbookPackage,
+    inspect_package,
+    iter_part_chunks,
+    scan_sheet,
+    too_large,
+    unreadable,
+)
+from normalizer.ods import OdsLimits, scan_ods_content
+from normalizer.ole2 import is_password_protected
 from normalizer.sparse_sheet import CellValue, iter_sparse_rows
+from normalizer.xlsb import scan_binary_sheet
 
 __all__ = ["CellValue", "ReadLimits", "SheetInfo", "Workbook", "open_workbook", "select_sheets"]
 
@@ -89,12 +104,12 @@ class Workbook:
 def open_workbook(
     path: str | os.PathLike[str], *, filename: str | None = None, limits: ReadLimits = DEFAULT_LIMITS
 ) -> Workbook:
-    """Open a spreadsheet (xlsx, xlsm, xls or csv) for streaming.
+    """Open a spreadsheet (xlsx, xlsm, xlsb, ods, xls or csv) for streaming.
 
     `filename` is the input's display name (defaults to the path's base name); a CSV's sheet is named
     after its stem, and its extension breaks ties when the content says nothing (an empty file).
-    Raises EngineFailure (stage "read") with code INPUT_UNREADABLE (missing, damaged or encrypted
-    file), INPUT_TOO_LARGE (beyond `limits`, zip bombs) or UNSUPPORTED_FILE_TYPE.
+    Raises EngineFailure (stage "read") with code INPUT_UNREADABLE (missing, damaged or
+    password-protected file), INPUT_TOO_LARGE (beyond `limits`, zip bombs) or UNSUPPORTED_FILE_TYPE.
     """
     file_path = os.fspath(path)
     display_name = filename or os.path.basename(file_path)
@@ -113,7 +128,9 @@ def open_workbook(
     extension = PurePath(display_name).suffix.lower()
     if head.startswith(_ZIP_MAGIC):
         try:
-            package = inspect_xlsx_package(file_path, size, limits)
+            package = inspect_package(file_path, size, limits)
+            if package.kind == "ods":
+                _check_ods_content(package, limits)
         except (EngineFailure, MemoryError):
             raise
         except Exception as error:
@@ -121,6 +138,9 @@ def open_workbook(
             raise unreadable(f"The workbook {display_name} cannot be read ({type(error).__name__}).") from None
         return _open_with_calamine(file_path, display_name, package, limits)
     if head.startswith(_OLE2_MAGIC):
+        with open(file_path, "rb") as file:
+            if is_password_protected(file, size):
+                raise _password_protected(display_name)
         return _open_with_calamine(file_path, display_name, None, limits)
     if not head and extension in _SPREADSHEET_EXTENSIONS:
         raise unreadable(f"The input {display_name} is empty.")
@@ -128,7 +148,7 @@ def open_workbook(
     if encoding is None:
         raise EngineFailure(
             "UNSUPPORTED_FILE_TYPE",
-            f"The input {display_name} is not a spreadsheet: expected xlsx, xlsm, xls or csv.",
+            f"The input {display_name} is not a spreadsheet: expected xlsx, xlsm, xlsb, ods, xls or csv.",
             stage="read",
         )
     delimiter = sniff_delimiter(_decode_sample(head, encoding))
@@ -188,24 +208,55 @@ def _open_with_calamine(path: str, display_name: str, package: WorkbookPackage |
         calamine_workbook = python_calamine.CalamineWorkbook.from_path(package.path if package else path)
         metadata = calamine_workbook.sheets_metadata
     except BaseException as error:
-        _remove_sanitized_copy(package)
         _reraise_if_not_calamine(error)
+        if isinstance(error, python_calamine.PasswordError):
+            _remove_sanitized_copy(package)
+            raise _password_protected(display_name) from None
+        if package is not None and package.kind == "xlsx" and package.sheets:
+            # The package is sound as far as Excel is concerned: the streaming reader reads its sheets.
+            return _streaming_workbook(display_name, package, limits)
+        _remove_sanitized_copy(package)
         raise unreadable(f"The workbook {display_name} cannot be read: {_calamine_message(error)}") from None
-    if package is not None and len(package.sheet_parts) != len(metadata):
+    if package is not None and package.sheets and len(package.sheets) != len(metadata):
         _remove_sanitized_copy(package)
         raise unreadable(f"The workbook {display_name} lists its sheets inconsistently.")
     visible = [item.visible == python_calamine.SheetVisibleEnum.Visible for item in metadata]
-    active_tab = package.active_tab if package is not None else -1
-    if not 0 <= active_tab < len(metadata):
-        # xls does not expose its active tab through calamine: the first visible sheet stands in.
-        active_tab = visible.index(True) if True in visible else 0
-    sheets = [
-        SheetInfo(index=index, name=item.name, visible=visible[index], is_active=index == active_tab)
-        for index, item in enumerate(metadata)
-    ]
+    names = [item.name for item in metadata]
     worksheet_flags = [item.typ == python_calamine.SheetTypeEnum.WorkSheet for item in metadata]
+    active_tab = package.active_tab if package is not None and package.kind != "ods" else -1
     source = _CalamineSource(calamine_workbook, package, worksheet_flags, limits, display_name)
-    return Workbook(display_name, sheets, source)
+    return Workbook(display_name, _sheet_infos(names, visible, active_tab), source)
+
+
+def _streaming_workbook(display_name: str, package: WorkbookPackage, limits: ReadLimits) -> Workbook:
+    names = [sheet.name for sheet in package.sheets]
+    visible = [sheet.visible for sheet in package.sheets]
+    worksheet_flags = [sheet.is_worksheet for sheet in package.sheets]
+    source = _CalamineSource(None, package, worksheet_flags, limits, display_name)
+    return Workbook(display_name, _sheet_infos(names, visible, package.active_tab), source)
+
+
+def _sheet_infos(names: list[str], visible: list[bool], active_tab: int) -> list[SheetInfo]:
+    if not 0 <= active_tab < len(names):
+        # xls and ods do not expose their active tab through calamine: the first visible sheet stands in.
+        active_tab = visible.index(True) if True in visible else 0
+    return [
+        SheetInfo(index=index, name=name, visible=visible[index], is_active=index == active_tab)
+        for index, name in enumerate(names)
+    ]
+
+
+def _password_protected(display_name: str) -> EngineFailure:
+    return unreadable(
+        f"The workbook {display_name} is password-protected (encrypted): "
+        "save it without a password and upload it again."
+    )
+
+
+def _check_ods_content(package: WorkbookPackage, limits: ReadLimits) -> None:
+    ods_limits = OdsLimits(limits.max_cells, limits.max_dense_cells, limits.max_rows, limits.max_columns)
+    with open(package.path, "rb") as file, zipfile.ZipFile(file) as archive:
+        scan_ods_content(iter_part_chunks(file, archive.getinfo(package.content_part or "")), ods_limits)
 
 
 def _reraise_if_not_calamine(error: BaseException) -> None:
@@ -241,6 +292,7 @@ class _CalamineSource:
         self._limits = limits
         self._display_name = display_name
         self._scans: dict[int, SheetScan] = {}
+        self._bounded_binary_sheets: set[int] = set()
         self._closed = False
 
     def sheet_scan(self, sheet_index: int) -> SheetScan | None:
@@ -257,9 +309,41 @@ class _CalamineSource:
     def iter_rows(self, sheet_index: int) -> Iterator[list[CellValue]]:
         if not self._worksheet_flags[sheet_index]:
             return iter(())
-        if self._package is None:
+        if self._package is None or self._package.kind == "ods":
             return self._iter_calamine_rows(sheet_index)
+        if self._package.kind == "xlsb":
+            return self._iter_binary_rows(self._package, sheet_index)
         return self._iter_package_rows(self._package, sheet_index)
+
+    def _iter_binary_rows(self, package: WorkbookPackage, sheet_index: int) -> Iterator[list[CellValue]]:
+        part = package.sheet_parts[sheet_index]
+        if part is not None and sheet_index not in self._bounded_binary_sheets:
+            try:
+                self._check_binary_sheet(package.path, part)
+            except (EngineFailure, MemoryError, GeneratorExit):
+                raise
+            except Exception as error:
+                raise unreadable(
+                    f"The workbook {self._display_name} cannot be read ({type(error).__name__})."
+                ) from None
+            self._bounded_binary_sheets.add(sheet_index)
+        yield from self._iter_calamine_rows(sheet_index)
+
+    def _check_binary_sheet(self, path: str, part: str) -> None:
+        limits = self._limits
+        with open(path, "rb") as file, zipfile.ZipFile(file) as archive:
+            bounds = scan_binary_sheet(
+                iter_part_chunks(file, archive.getinfo(part)),
+                max_cells=limits.max_cells,
+                max_rows=limits.max_rows,
+                max_columns=limits.max_columns,
+            )
+        if bounds.dense_cells > limits.max_dense_cells:
+            # There is no streaming reader for xlsb: a grid calamine cannot hold is refused.
+            raise too_large(
+                f"A sheet of {self._display_name} spans {bounds.dense_cells} cells "
+                f"({bounds.cell_count} filled), more than the {limits.max_dense_cells} allowed."
+            )
 
     def _iter_package_rows(self, package: WorkbookPackage, sheet_index: int) -> Iterator[list[CellValue]]:
         part = package.sheet_parts[sheet_index]
@@ -267,19 +351,36 @@ class _CalamineSource:
             return
         try:
             scan = self.sheet_scan(sheet_index)
-            if scan is not None and scan.fits_calamine(self._limits):
-                rows = self._iter_calamine_rows(sheet_index)
-            else:
-                rows = iter_sparse_rows(package, part, self._limits)
-            yield from rows
+            sheet = self._calamine_sheet(sheet_index) if scan is not None and scan.fits_calamine(self._limits) else None
+            # What calamine cannot read (odd encodings, markup it rejects) the streaming reader reads or
+            # refuses: a sheet is only ever called malformed on expat's word.
+            yield from (
+                self._calamine_rows(sheet) if sheet is not None else iter_sparse_rows(package, part, self._limits)
+            )
         except (EngineFailure, MemoryError, GeneratorExit):
             raise
         except Exception as error:
             raise unreadable(f"The workbook {self._display_name} cannot be read ({type(error).__name__}).") from None
 
+    def _calamine_sheet(self, sheet_index: int) -> Any | None:
+        if self._workbook is None:
+            return None
+        try:
+            return self._workbook.get_sheet_by_index(sheet_index)
+        except BaseException as error:
+            _reraise_if_not_calamine(error)
+            return None
+
     def _iter_calamine_rows(self, sheet_index: int) -> Iterator[list[CellValue]]:
         try:
             sheet = self._workbook.get_sheet_by_index(sheet_index)
+        except BaseException as error:
+            _reraise_if_not_calamine(error)
+            raise unreadable(f"The workbook {self._display_name} cannot be read: {_calamine_message(error)}") from None
+        yield from self._calamine_rows(sheet)
+
+    def _calamine_rows(self, sheet: Any) -> Iterator[list[CellValue]]:
+        try:
             start = sheet.start
             if start is None:
                 return
@@ -298,7 +399,8 @@ class _CalamineSource:
     def close(self) -> None:
         if not self._closed:
             self._closed = True
-            self._workbook.close()
+            if self._workbook is not None:
+                self._workbook.close()
             _remove_sanitized_copy(self._package)
 
 

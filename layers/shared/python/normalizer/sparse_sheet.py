@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime
 import re
 import zipfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 from xml.parsers import expat
 
@@ -330,36 +330,50 @@ def iter_sparse_rows(package: WorkbookPackage, part_name: str, limits: ReadLimit
             def shared_strings() -> list[str]:
                 return load_shared_strings(file, archive, package.shared_strings_part)
 
-            collector = _CellCollector(_ValueReader(shared_strings, styles, package.date_1904), limits)
-            parser = _new_parser(collector.start, collector.end, collector.text)
-            next_row = 0
-            building: dict[int, CellValue] = {}
-            building_row = -1
-            try:
-                for chunk in _then_end(iter_part_chunks(file, archive.getinfo(part_name))):
-                    parser.Parse(chunk or b"", chunk is None)
-                    for row, column, value in collector.cells:
-                        if row == building_row:
-                            building[column] = value
-                            continue
-                        if row < building_row:
-                            continue
-                        if building:
-                            yield _as_row(building)
-                            next_row = building_row + 1
-                        while next_row < row:
-                            yield []
-                            next_row += 1
-                        building = {column: value}
-                        building_row = row
-                    collector.cells.clear()
-            except expat.ExpatError as error:
-                raise unreadable(f"The workbook sheet {part_name} is not valid XML ({error}).") from None
-            if building:
-                yield _as_row(building)
+            values = _ValueReader(shared_strings, styles, package.date_1904)
+            yield from iter_sheet_xml_rows(
+                iter_part_chunks(file, archive.getinfo(part_name)), limits, part_name, values
+            )
 
 
-def _then_end(chunks: Iterator[bytes]) -> Iterator[bytes | None]:
+def iter_sheet_xml_rows(
+    blocks: Iterable[bytes], limits: ReadLimits, part_name: str, values: _ValueReader | None = None
+) -> Iterator[list[CellValue]]:
+    """Yield the rows of sheet XML that arrives in `blocks` (cut anywhere), as `iter_sparse_rows` does.
+
+    Without `values`, there are no shared strings or styles (numbers stay numbers).
+    Raises EngineFailure INPUT_UNREADABLE (expat's verdict on the XML) or INPUT_TOO_LARGE while iterating.
+    """
+    collector = _CellCollector(values or _ValueReader(list, _WorkbookStyles([]), False), limits)
+    parser = _new_parser(collector.start, collector.end, collector.text)
+    next_row = 0
+    building: dict[int, CellValue] = {}
+    building_row = -1
+    try:
+        for chunk in _then_end(blocks):
+            parser.Parse(chunk or b"", chunk is None)
+            for row, column, value in collector.cells:
+                if row == building_row:
+                    building[column] = value
+                    continue
+                if row < building_row:
+                    continue
+                if building:
+                    yield _as_row(building)
+                    next_row = building_row + 1
+                while next_row < row:
+                    yield []
+                    next_row += 1
+                building = {column: value}
+                building_row = row
+            collector.cells.clear()
+    except expat.ExpatError as error:
+        raise unreadable(f"The workbook sheet {part_name} is not valid XML ({error}).") from None
+    if building:
+        yield _as_row(building)
+
+
+def _then_end(chunks: Iterable[bytes]) -> Iterator[bytes | None]:
     yield from chunks
     yield None
 
