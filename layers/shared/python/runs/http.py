@@ -13,10 +13,10 @@ import json
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, TypeVar, get_args, get_origin
+from typing import Any, get_args, get_origin
 
 from aws_lambda_powertools import Logger
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 
 from runs.auth import Principal
 from runs.constants import CORS_EXPOSE_HEADERS, SERVICE_NAME
@@ -32,13 +32,15 @@ from runs.errors import (
     WorkspaceNotFound,
 )
 from runs.ids import is_valid_id
+from runs.models.base import ModelT, validate
 from runs.routes import ROUTES_BY_HANDLER, Route
 from runs.settings import get_settings
 
 logger = Logger(service=SERVICE_NAME)
 
-ModelT = TypeVar("ModelT", bound=BaseModel)
 CLIENT_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
+# No request model nests this deep; deeper bodies are refused before they reach pydantic or DynamoDB (32 levels).
+MAX_JSON_DEPTH = 32
 PROBLEM_TYPE_BASE = "https://errors.runs.example/"
 
 
@@ -77,6 +79,10 @@ class Request:
             json.dumps(payload, ensure_ascii=False).encode()
         except (ValueError, UnicodeError):
             raise BadRequest("The body is not valid JSON.") from None
+        except RecursionError:
+            raise BadRequest(f"The body nests deeper than {MAX_JSON_DEPTH} levels.") from None
+        if json_depth(payload) > MAX_JSON_DEPTH:
+            raise BadRequest(f"The body nests deeper than {MAX_JSON_DEPTH} levels.")
         if not isinstance(payload, dict):
             raise ValidationFailed(
                 "The body must be a JSON object.", errors=[FieldError("", "expected a JSON object", "object_type")]
@@ -95,27 +101,22 @@ class Request:
         return validate(model, data)
 
 
+def json_depth(payload: Any) -> int:
+    """How deeply arrays and objects nest in `payload` (a scalar is 0); iterative, so any depth is safe."""
+    deepest, pending = 0, [(payload, 1)]
+    while pending:
+        value, depth = pending.pop()
+        children = value.values() if isinstance(value, dict) else value if isinstance(value, list) else None
+        if children is None:
+            continue
+        deepest = max(deepest, depth)
+        pending.extend((child, depth + 1) for child in children)
+    return deepest
+
+
 def _reject_non_standard_number(token: str) -> Any:
     # Python's json accepts NaN and Infinity; JSON (RFC 8259) does not, and neither can we store them.
     raise ValueError(f"{token} is not a JSON number")
-
-
-def validate(model: type[ModelT], data: Any) -> ModelT:
-    """`model.model_validate(data)`, with pydantic errors turned into a 422 with `errors[]` paths."""
-    try:
-        return model.model_validate(data)
-    except ValidationError as error:
-        raise ValidationFailed(
-            "The request is not valid.",
-            errors=[
-                FieldError(
-                    path=".".join(str(part) for part in issue["loc"]) or "body",
-                    message=issue["msg"],
-                    code=issue["type"],
-                )
-                for issue in error.errors(include_url=False, include_input=False)
-            ],
-        ) from None
 
 
 def _list_field_names(model: type[BaseModel]) -> set[str]:

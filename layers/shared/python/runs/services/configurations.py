@@ -8,9 +8,8 @@ from normalizer.config import DEFAULT_CONFIGURATION, Configuration
 from runs.auth import Principal
 from runs.dal import configurations as store
 from runs.errors import ConfigurationNotFound, PayloadTooLarge
-from runs.http import validate
 from runs.ids import is_valid_id, new_id
-from runs.models.base import PageMeta, utc_now
+from runs.models.base import PageMeta, utc_now, validate
 from runs.models.configurations import (
     DEFAULT_CONFIGURATION_ID,
     ConfigurationPage,
