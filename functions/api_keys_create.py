@@ -2,7 +2,7 @@
 
 from runs.http import Request, Response, api_handler, idempotent, json_response
 from runs.models.workspaces import ApiKeyCreateRequest
-from runs.services import workspaces
+from runs.services import api_keys
 
 
 @api_handler("api_keys_create")
@@ -10,7 +10,7 @@ def handler(request: Request) -> Response:
     body = request.json(ApiKeyCreateRequest)
 
     def create() -> Response:
-        created = workspaces.create_api_key(request.principal, request.workspace_id, body)
+        created = api_keys.create_api_key(request.principal, request.workspace_id, body)
         return json_response(201, created, Location=f"{request.path}/{created.api_key.key_id}")
 
     return idempotent(request, create)

@@ -77,6 +77,14 @@ class IdempotencyInProgress(Conflict):
     code, title = "IDEMPOTENCY_IN_PROGRESS", "A request with this Idempotency-Key is still in progress"
 
 
+class LastAdminKey(Conflict):
+    code, title = "LAST_ADMIN_KEY", "A workspace's last admin key cannot be revoked"
+
+
+class ApiKeySecretNotReplayable(Conflict):
+    code, title = "API_KEY_SECRET_NOT_REPLAYABLE", "The key was created by an earlier request; its secret is shown once"
+
+
 class ConcurrentUpdate(Conflict):
     code, title = "CONCURRENT_UPDATE", "The resource changed while it was being updated; retry"
 

@@ -15,11 +15,10 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, get_args, get_origin
 
-from aws_lambda_powertools import Logger
 from pydantic import BaseModel
 
 from runs.auth import Principal
-from runs.constants import CORS_EXPOSE_HEADERS, SERVICE_NAME
+from runs.constants import CORS_EXPOSE_HEADERS
 from runs.errors import (
     ApiError,
     BadRequest,
@@ -32,11 +31,10 @@ from runs.errors import (
     WorkspaceNotFound,
 )
 from runs.ids import is_valid_id
+from runs.logs import logger
 from runs.models.base import ModelT, validate
 from runs.routes import ROUTES_BY_HANDLER, Route
 from runs.settings import get_settings
-
-logger = Logger(service=SERVICE_NAME)
 
 CLIENT_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 # No request model nests this deep; deeper bodies are refused before they reach pydantic or DynamoDB (32 levels).

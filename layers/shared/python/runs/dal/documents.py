@@ -34,19 +34,10 @@ def get_document(workspace_id: str, document_id: str) -> DocumentRecord | None:
 
 
 def get_documents(workspace_id: str, document_ids: Sequence[str]) -> dict[str, DocumentRecord]:
-    """BatchGetItem (≤ 100 ids); missing ids are absent from the result."""
-    table = get_settings().documents_table
-    found: dict[str, DocumentRecord] = {}
-    pending: dict[str, Any] = {
-        table: {"Keys": [dynamo.serialize(_key(workspace_id, d)) for d in document_ids], "ConsistentRead": True}
-    }
-    while pending:
-        response = client("dynamodb").batch_get_item(RequestItems=pending)
-        for item in response.get("Responses", {}).get(table, []):
-            record = DocumentRecord.model_validate(dynamo.deserialize(item))
-            found[record.id] = record
-        pending = response.get("UnprocessedKeys") or {}
-    return found
+    """Consistent BatchGetItem; missing ids are absent from the result."""
+    items = dynamo.batch_get(get_settings().documents_table, [_key(workspace_id, d) for d in document_ids])
+    records = (DocumentRecord.model_validate(item) for item in items)
+    return {record.id: record for record in records}
 
 
 def mark_uploaded(document: DocumentRecord, *, size_bytes: int, at: datetime) -> DocumentRecord | None:
