@@ -97,6 +97,13 @@ def get_run(workspace_id: str, run_id: str) -> RunRecord | None:
     return RunRecord.model_validate(item) if item else None
 
 
+def get_runs(workspace_id: str, run_ids: Sequence[str]) -> dict[str, RunRecord]:
+    """The runs among `run_ids` that exist in this workspace (consistent BatchGetItem)."""
+    items = dynamo.batch_get(get_settings().runs_table, [run_key(workspace_id, run_id) for run_id in run_ids])
+    records = (RunRecord.model_validate(item) for item in items)
+    return {record.id: record for record in records}
+
+
 def transition(
     run: RunRecord,
     target: RunStatus,

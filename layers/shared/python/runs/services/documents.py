@@ -37,6 +37,12 @@ class UploadedFile:
     content_type: str
     content: bytes
 
+    def fingerprint(self) -> str:
+        """What identifies this upload for Idempotency-Key: its parsed name and bytes, never the multipart
+        boundary (a client picks a new one for every attempt)."""
+        digest = hashlib.sha256(self.content).hexdigest()
+        return hashlib.sha256(f"multipart/form-data\n{self.filename}\n{digest}".encode()).hexdigest()
+
 
 def parse_multipart_file(content_type_header: str, body: bytes) -> UploadedFile:
     """The `file` part of a multipart/form-data body; raises ValidationFailed / PayloadTooLarge."""

@@ -17,7 +17,7 @@ from runs.errors import (
     RunNotFound,
     ValidationFailed,
 )
-from runs.ids import id_ceiling, id_floor, is_valid_id, new_id
+from runs.ids import RANDOM_IDS, IdSource, id_ceiling, id_floor, is_valid_id
 from runs.models.base import PageMeta, format_timestamp, utc_now
 from runs.models.documents import DocumentRecord
 from runs.models.runs import (
@@ -47,9 +47,10 @@ def _new_run(
     configuration_id: str | None,
     options: RunCreateOptions,
     now: datetime,
+    run_id: str,
 ) -> RunRecord:
     return RunRecord(
-        id=new_id(),
+        id=run_id,
         workspace_id=workspace_id,
         configuration_id=configuration_id,
         operation=options.operation,
@@ -88,18 +89,18 @@ def _ready_document(document: DocumentRecord | None, document_id: str) -> Docume
     return document
 
 
-def create_run(principal: Principal, workspace_id: str, request: RunCreateRequest) -> RunResource:
+def create_run(
+    principal: Principal, workspace_id: str, request: RunCreateRequest, ids: IdSource = RANDOM_IDS
+) -> RunResource:
     """Queue one run. Raises DocumentNotFound, DocumentNotReady, ConfigurationNotFound."""
     document_id = request.input_document_id
     document = _ready_document(documents_store.get_document(workspace_id, document_id), document_id)
-    configuration_id = configurations.resolve_for_run(workspace_id, request.configuration_id)
-    now = utc_now()
-    run = _new_run(principal, workspace_id, document, configuration_id, request.options, now)
-    store.create_runs([(run, _queued_event(run))], now)
-    return RunResource.from_record(run)
+    return _queue(principal, workspace_id, [document], request.configuration_id, request.options, ids)[0]
 
 
-def create_batch(principal: Principal, workspace_id: str, request: RunBatchCreateRequest) -> list[RunResource]:
+def create_batch(
+    principal: Principal, workspace_id: str, request: RunBatchCreateRequest, ids: IdSource = RANDOM_IDS
+) -> list[RunResource]:
     """Queue one run per document, in request order; every document is checked before any run is written."""
     found = documents_store.get_documents(workspace_id, request.document_ids)
     problems: list[FieldError] = []
@@ -113,12 +114,35 @@ def create_batch(principal: Principal, workspace_id: str, request: RunBatchCreat
         first = problems[0].code
         error_type = DocumentNotFound if first == DocumentNotFound.code else DocumentNotReady
         raise error_type("No run was queued: " + "; ".join(p.message for p in problems), errors=problems)
-    configuration_id = configurations.resolve_for_run(workspace_id, request.configuration_id)
+    return _queue(principal, workspace_id, ready, request.configuration_id, request.options, ids)
+
+
+def _queue(
+    principal: Principal,
+    workspace_id: str,
+    documents: list[DocumentRecord],
+    configuration_id: str | None,
+    options: RunCreateOptions,
+    ids: IdSource,
+) -> list[RunResource]:
+    """Write a queued run per document, `RUNS_PER_TRANSACTION` per transaction.
+
+    A retry of an idempotent request derives the same run ids, so it writes only the runs that a failed
+    attempt did not (a batch that failed after its first transaction) and answers with all of them.
+    """
+    resolved_configuration = configurations.resolve_for_run(workspace_id, configuration_id)
     now = utc_now()
-    runs = [_new_run(principal, workspace_id, document, configuration_id, request.options, now) for document in ready]
-    for offset in range(0, len(runs), RUNS_PER_TRANSACTION):
-        store.create_runs([(run, _queued_event(run)) for run in runs[offset : offset + RUNS_PER_TRANSACTION]], now)
-    return [RunResource.from_record(run) for run in runs]
+    planned = [
+        _new_run(
+            principal, workspace_id, document, resolved_configuration, options, now, ids.new_id(f"run#{document.id}")
+        )
+        for document in documents
+    ]
+    written = store.get_runs(workspace_id, [run.id for run in planned]) if ids.retry else {}
+    missing = [run for run in planned if run.id not in written]
+    for offset in range(0, len(missing), RUNS_PER_TRANSACTION):
+        store.create_runs([(run, _queued_event(run)) for run in missing[offset : offset + RUNS_PER_TRANSACTION]], now)
+    return [RunResource.from_record(written.get(run.id, run)) for run in planned]
 
 
 def get_run_record(workspace_id: str, run_id: str) -> RunRecord:
