@@ -139,19 +139,23 @@ def api(moto_server: LocalMotoServer) -> Api:
     return Api(ADMIN_KEY, workspace_id)
 
 
+def multipart_body(boundary: str, content: bytes, filename: str, part_type: str = "text/csv") -> bytes:
+    """A multipart/form-data body with one `file` part."""
+    head = (
+        f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="{filename}"\r\n'
+        f"Content-Type: {part_type}\r\n\r\n"
+    )
+    return head.encode() + content + f"\r\n--{boundary}--\r\n".encode()
+
+
 def make_csv_upload(api: Api, content: bytes = b"email,name\na@example.com,Ann\n", filename: str = "people.csv") -> str:
     """Upload a small document through the multipart route; returns its id."""
     boundary = "testboundary"
-    body = (
-        (
-            f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="{filename}"\r\n'
-            f"Content-Type: text/csv\r\n\r\n"
-        ).encode()
-        + content
-        + f"\r\n--{boundary}--\r\n".encode()
-    )
     response = api.call(
-        "POST", api.ws("/documents"), body=body, headers={"Content-Type": f"multipart/form-data; boundary={boundary}"}
+        "POST",
+        api.ws("/documents"),
+        body=multipart_body(boundary, content, filename),
+        headers={"Content-Type": f"multipart/form-data; boundary={boundary}"},
     )
     assert response.status == 201, response.body
     return str(response.json()["document"]["id"])

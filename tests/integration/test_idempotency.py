@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from tests.integration.conftest import Api, make_csv_upload
+from tests.integration.conftest import Api, make_csv_upload, multipart_body
 
 
 def _idempotency_item(pk: str) -> dict[str, Any] | None:
@@ -129,20 +129,9 @@ def test_an_api_key_creation_replay_withholds_the_secret(api: Api) -> None:
 # ---- multipart ------------------------------------------------------------------------------------
 
 
-def _multipart(boundary: str, content: bytes, filename: str = "people.csv") -> bytes:
-    return (
-        (
-            f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="{filename}"\r\n'
-            f"Content-Type: text/csv\r\n\r\n"
-        ).encode()
-        + content
-        + f"\r\n--{boundary}--\r\n".encode()
-    )
-
-
 def _upload(api: Api, boundary: str, content: bytes, key: str) -> Any:
     headers = {"Content-Type": f"multipart/form-data; boundary={boundary}", "Idempotency-Key": key}
-    return api.call("POST", api.ws("/documents"), body=_multipart(boundary, content), headers=headers)
+    return api.call("POST", api.ws("/documents"), body=multipart_body(boundary, content, "people.csv"), headers=headers)
 
 
 def test_a_multipart_retry_with_a_new_boundary_is_the_same_request(api: Api) -> None:

@@ -187,7 +187,7 @@ ROUTES: tuple[Route, ...] = (
         "Get a document",
         response_model=f"{M}.documents:DocumentResource",
         tags=("documents",),
-        grants=("documents:write", "files:read"),
+        grants=("documents:read", "files:read"),
     ),
     # Configurations
     Route(

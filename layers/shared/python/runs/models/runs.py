@@ -118,6 +118,8 @@ class RunInputRecord(RecordModel):
     size_bytes: int | None = None
     sha256: str | None = None
     object_key: str
+    # The exact object version the run was created on: every read of the input passes it to S3.
+    version_id: str | None = None
     input_sheet_names: list[str] | None = None
 
 

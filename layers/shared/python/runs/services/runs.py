@@ -9,17 +9,20 @@ from runs.dal import documents as documents_store
 from runs.dal import runs as store
 from runs.dal.runs import NewEvent, RunFilter
 from runs.errors import (
+    ApiError,
     ConcurrentUpdate,
     DocumentNotFound,
     DocumentNotReady,
     FieldError,
     RunNotCancellable,
     RunNotFound,
+    UnsupportedMediaType,
     ValidationFailed,
 )
 from runs.ids import RANDOM_IDS, IdSource, id_ceiling, id_floor, is_valid_id
 from runs.models.base import PageMeta, format_timestamp, utc_now
 from runs.models.documents import DocumentRecord
+from runs.models.files import UNKNOWN as UNKNOWN_CONTENT_TYPE
 from runs.models.runs import (
     RunBatchCreateRequest,
     RunCreateOptions,
@@ -32,7 +35,7 @@ from runs.models.runs import (
     RunResource,
 )
 from runs.services import configurations
-from runs.services.documents import refresh_upload_status
+from runs.services.documents import record_upload
 from runs.services.paging import filters_fingerprint, make_cursor, read_cursor
 from runs.transitions import CANCELLABLE
 
@@ -71,6 +74,7 @@ def _new_run(
             size_bytes=document.size_bytes,
             sha256=document.sha256,
             object_key=document.object_key,
+            version_id=document.version_id,
         ),
         event_seq=1,
     )
@@ -81,11 +85,15 @@ def _queued_event(run: RunRecord) -> NewEvent:
 
 
 def _ready_document(document: DocumentRecord | None, document_id: str) -> DocumentRecord:
+    """The document, its upload recorded (version, size, type); raises DocumentNotFound, DocumentNotReady,
+    and UnsupportedMediaType when its bytes are not the spreadsheet its name says."""
     if document is None:
         raise DocumentNotFound(f"Document {document_id} not found.")
-    document = refresh_upload_status(document)
+    document = record_upload(document)
     if document.status != "uploaded":
         raise DocumentNotReady(f"Document {document_id} has not been uploaded yet.")
+    if document.content_type == UNKNOWN_CONTENT_TYPE:
+        raise UnsupportedMediaType(f"Document {document_id} is not the spreadsheet its name says; upload it again.")
     return document
 
 
@@ -104,16 +112,16 @@ def create_batch(
     """Queue one run per document, in request order; every document is checked before any run is written."""
     found = documents_store.get_documents(workspace_id, request.document_ids)
     problems: list[FieldError] = []
+    first_error: type[ApiError] | None = None
     ready: list[DocumentRecord] = []
     for index, document_id in enumerate(request.document_ids):
         try:
             ready.append(_ready_document(found.get(document_id), document_id))
-        except (DocumentNotFound, DocumentNotReady) as error:
+        except (DocumentNotFound, DocumentNotReady, UnsupportedMediaType) as error:
             problems.append(FieldError(f"documentIds.{index}", error.detail, error.code))
-    if problems:
-        first = problems[0].code
-        error_type = DocumentNotFound if first == DocumentNotFound.code else DocumentNotReady
-        raise error_type("No run was queued: " + "; ".join(p.message for p in problems), errors=problems)
+            first_error = first_error or type(error)
+    if first_error is not None:
+        raise first_error("No run was queued: " + "; ".join(p.message for p in problems), errors=problems)
     return _queue(principal, workspace_id, ready, request.configuration_id, request.options, ids)
 
 
