@@ -11,6 +11,7 @@ import importlib
 import json
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -137,6 +138,24 @@ def api(moto_server: LocalMotoServer) -> Api:
     workspace_id = new_id()
     bootstrap_workspace(workspace_id, "Integration", ADMIN_KEY)
     return Api(ADMIN_KEY, workspace_id)
+
+
+@contextmanager
+def dynamodb_requests() -> Iterator[list[tuple[str, dict[str, Any]]]]:
+    """Every DynamoDB request made meanwhile: (operation, parameters)."""
+    from runs.dal.clients import client
+
+    requests: list[tuple[str, dict[str, Any]]] = []
+
+    def record(params: dict[str, Any], model: Any, **_: Any) -> None:
+        requests.append((model.name, params))
+
+    events = client("dynamodb").meta.events
+    events.register("provide-client-params.dynamodb", record)
+    try:
+        yield requests
+    finally:
+        events.unregister("provide-client-params.dynamodb", record)
 
 
 def multipart_body(boundary: str, content: bytes, filename: str, part_type: str = "text/csv") -> bytes:

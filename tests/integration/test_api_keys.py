@@ -4,37 +4,17 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import timedelta
 from typing import Any
 
 import pytest
 
 from runs.constants import AUTHORIZER_MEMORY_CACHE_SECONDS, AUTHORIZER_REJECTED_CACHE_SECONDS
-from tests.integration.conftest import Api
+from tests.integration.conftest import Api, dynamodb_requests
 
 ISSUED_KEY = re.compile(
     r"^rk_(live|admin)_[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}\.[\w-]{43}$"
 )
-
-
-@contextmanager
-def dynamodb_requests() -> Iterator[list[tuple[str, dict[str, Any]]]]:
-    """Every DynamoDB request made meanwhile: (operation, parameters)."""
-    from runs.dal.clients import client
-
-    requests: list[tuple[str, dict[str, Any]]] = []
-
-    def record(params: dict[str, Any], model: Any, **_: Any) -> None:
-        requests.append((model.name, params))
-
-    events = client("dynamodb").meta.events
-    events.register("provide-client-params.dynamodb", record)
-    try:
-        yield requests
-    finally:
-        events.unregister("provide-client-params.dynamodb", record)
 
 
 def create_key(api: Api, role: str = "admin", **extra: Any) -> dict[str, Any]:

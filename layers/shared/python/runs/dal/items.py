@@ -146,12 +146,17 @@ def page_query(
     key_attributes: Sequence[str] = ("pk", "sk"),
     index: str | None = None,
     max_queries: int = 10,
+    projection: Sequence[str] = (),
 ) -> tuple[list[dict[str, Any]], dict[str, Any] | None, int]:
     """Items for one page: one Query, more only while a filter thins the page.
 
     Returns (items, the key to resume after the last returned item or None, queries made).
-    `key_attributes` are the table's and the index's key attributes (a resume key needs all of them).
+    `key_attributes` are the table's and the index's key attributes (a resume key needs all of them);
+    `projection`, when given, names the only attributes returned (include the key attributes).
     """
+    names = dict(expression_names or {})
+    if projection:
+        names |= {f"#p{index}": attribute for index, attribute in enumerate(projection)}
     items: list[dict[str, Any]] = []
     exclusive_start = serialize(start_key) if start_key else None
     queries = 0
@@ -168,8 +173,10 @@ def page_query(
             request["IndexName"] = index
         if filter_expression:
             request["FilterExpression"] = filter_expression
-        if expression_names:
-            request["ExpressionAttributeNames"] = expression_names
+        if projection:
+            request["ProjectionExpression"] = ", ".join(f"#p{index}" for index in range(len(projection)))
+        if names:
+            request["ExpressionAttributeNames"] = names
         if exclusive_start:
             request["ExclusiveStartKey"] = exclusive_start
         response = client("dynamodb").query(**request)

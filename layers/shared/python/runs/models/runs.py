@@ -90,7 +90,10 @@ class RunListQuery(RequestModel):
     created_before: datetime | None = None
     q: Annotated[str, Field(min_length=1, max_length=200)] | None = None
     sort: Literal["createdAt", "-createdAt"] = "-createdAt"
-    include_total: bool = False
+    include_total: bool = Field(
+        default=False,
+        description="Count the workspace's runs (no filters): exact up to 1000; null beyond, or with filters",
+    )
 
 
 # ---- stored record --------------------------------------------------------------------------------

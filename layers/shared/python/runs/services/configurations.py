@@ -15,6 +15,7 @@ from runs.models.configurations import (
     ConfigurationPage,
     ConfigurationRecord,
     ConfigurationResource,
+    ConfigurationSummary,
 )
 from runs.services.paging import filters_fingerprint, make_cursor, read_cursor
 
@@ -93,7 +94,10 @@ def list_configurations(workspace_id: str, *, limit: int, cursor: str | None) ->
     records, resume = store.list_configurations(workspace_id, limit=limit, start_key=start)
     active = store.get_active_configuration_id(workspace_id)
     return ConfigurationPage(
-        items=[_resource(r, active) for r in records],
+        items=[
+            ConfigurationSummary(**record.model_dump(), active=record.id == active, built_in=False)
+            for record in records
+        ],
         meta=PageMeta(limit=limit, has_more=resume is not None, next_cursor=make_cursor(resume, fingerprint)),
     )
 

@@ -41,6 +41,8 @@ from runs.transitions import CANCELLABLE
 
 RUNS_PER_TRANSACTION = 50  # two writes per run (run + run.queued event), 100 per transaction
 MAX_TRANSITION_ATTEMPTS = 5
+# includeTotal counts at most this many runs (a bounded read); a bigger workspace gets totalCount null.
+MAX_TOTAL_COUNT = 1000
 
 
 def _new_run(
@@ -200,7 +202,7 @@ def list_runs(workspace_id: str, query: RunListQuery) -> RunPage:
         start_key=start,
     )
     unfiltered = not any(v for k, v in filters.items() if k != "sort")
-    total = store.count_runs(workspace_id) if query.include_total and unfiltered else None
+    total = store.count_runs(workspace_id, at_most=MAX_TOTAL_COUNT) if query.include_total and unfiltered else None
     return RunPage(
         items=[RunResource.from_record(record) for record in records],
         meta=PageMeta(
