@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -167,3 +168,44 @@ def test_update_with_a_none_value_removes_the_attribute_and_may_skip_the_event(a
     after = _read(api, run_id)
     assert after.failure_message is None
     assert after.event_seq == 1
+
+
+DISALLOWED = [
+    (target, stored)
+    for target in STATUSES
+    for stored in STATUSES
+    if transitions.allowed_sources(target) and not transitions.is_allowed(stored, target)  # type: ignore[arg-type]
+]
+
+
+def _force_stored_status(api: Api, run_id: str, status: str) -> None:
+    """Change the stored status behind the service's back, leaving the version as it was."""
+    from runs.dal import items
+    from runs.dal.clients import client
+    from runs.dal.runs import run_key
+    from runs.settings import get_settings
+
+    client("dynamodb").update_item(
+        TableName=get_settings().runs_table,
+        Key=items.serialize(run_key(api.workspace_id, run_id)),
+        UpdateExpression="SET #status = :status",
+        ExpressionAttributeNames={"#status": "status"},
+        ExpressionAttributeValues=items.values(status=status),
+    )
+
+
+@pytest.mark.parametrize(("target", "stored"), DISALLOWED, ids=lambda value: str(value))
+def test_the_dynamodb_status_condition_refuses_a_disallowed_move_the_python_check_let_through(
+    api: Api, target: str, stored: str
+) -> None:
+    # Given a run read while in a status the move is allowed from, then moved to `stored` (same version)
+    run_id = _queued_run(api, make_csv_upload(api))
+    as_read = _read(api, run_id).model_copy(update={"status": transitions.allowed_sources(target)[0]})  # type: ignore[arg-type]
+    _force_stored_status(api, run_id, stored)
+    # When the move is written: the Python pre-check passes (the read status allows it)
+    moved = store.transition(as_read, target, changes={}, event=NewEvent(f"run.{target}", target), at=utc_now())  # type: ignore[arg-type]
+    # Then only DynamoDB's condition on the stored status stands in the way, and it refuses
+    assert moved is False
+    after = _read(api, run_id)
+    assert (after.status, after.version, after.event_seq) == (stored, 1, 1)
+    assert [event["event"] for event in store.list_events(run_id)] == ["run.queued"]
