@@ -10,6 +10,9 @@ os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
 os.environ.setdefault("POWERTOOLS_SERVICE_NAME", "runs-api-tests")
 os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 
+# No issued secret may reach a table item or a log line, over the whole suite.
+pytest_plugins = ["tests.secret_audit"]
+
 
 def pytest_collection_modifyitems(items: list) -> None:  # type: ignore[type-arg]
     """Keep each expensive session fixture on one xdist worker: one synth, one local stack."""

@@ -24,6 +24,7 @@ from local.moto_stack import (
     provision_resources,
     start_moto_server,
 )
+from tests.secret_audit import AUDIT
 
 ADMIN_KEY = "itadmin.integration-secret-0001"
 
@@ -40,6 +41,7 @@ def moto_server() -> Iterator[LocalMotoServer]:
 
     client.cache_clear()
     yield server
+    AUDIT.audit_tables(server.endpoint_url)  # before the tables go: no issued secret in any item
     server.stop()
 
 
