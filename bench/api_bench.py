@@ -59,8 +59,7 @@ def request_costs(samples: int = 50) -> dict[str, Any]:
         from runs.ids import new_id
         from runs.services.workspaces import bootstrap_workspace
         from runs.settings import get_settings
-        from tests.integration.conftest import Api, make_csv_upload
-        from tests.integration.test_request_cost import dynamodb_calls
+        from tests.integration.conftest import Api, dynamodb_requests, make_csv_upload
 
         api = Api("bench.bench-secret-000", new_id())
         bootstrap_workspace(api.workspace_id, "bench", api.api_key)
@@ -87,7 +86,7 @@ def request_costs(samples: int = 50) -> dict[str, Any]:
         def timed(function: Any, argument: Any) -> tuple[float, int]:
             times, calls_made = [], 0
             for _ in range(samples):
-                with dynamodb_calls() as calls:
+                with dynamodb_requests() as calls:
                     started = time.perf_counter()
                     function(argument)
                     times.append((time.perf_counter() - started) * 1000)

@@ -9,8 +9,9 @@ from __future__ import annotations
 import base64
 import importlib
 import json
+import threading
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -158,6 +159,26 @@ def dynamodb_requests() -> Iterator[list[tuple[str, dict[str, Any]]]]:
         yield requests
     finally:
         events.unregister("provide-client-params.dynamodb", record)
+
+
+def race(*actions: Callable[[], object]) -> list[object]:
+    """Run the actions in threads released together; each one's result, or the exception it raised."""
+    barrier = threading.Barrier(len(actions))
+    results: list[object] = [None] * len(actions)
+
+    def run(index: int, action: Callable[[], object]) -> None:
+        barrier.wait()
+        try:
+            results[index] = action()
+        except Exception as error:  # the loser's error is part of the outcome
+            results[index] = error
+
+    threads = [threading.Thread(target=run, args=(i, a)) for i, a in enumerate(actions)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    return results
 
 
 def multipart_body(boundary: str, content: bytes, filename: str, part_type: str = "text/csv") -> bytes:

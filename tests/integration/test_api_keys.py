@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import re
-import threading
 from datetime import timedelta
 from typing import Any
 
 import pytest
 
 from runs.constants import AUTHORIZER_MEMORY_CACHE_SECONDS, AUTHORIZER_REJECTED_CACHE_SECONDS
-from tests.integration.conftest import Api, dynamodb_requests
+from tests.integration.conftest import Api, dynamodb_requests, race
 
 ISSUED_KEY = re.compile(
     r"^rk_(live|admin)_[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}\.[\w-]{43}$"
@@ -179,23 +178,6 @@ def test_other_roles_are_revoked_whatever_the_admin_count(api: Api) -> None:
     assert api.call("DELETE", api.ws(f"/api-keys/{viewer['apiKey']['keyId']}")).status == 204
 
 
-def revoke_at_once(workspace: Api, key_ids: list[str]) -> list[int]:
-    """DELETE every key from its own thread, released together; the statuses in any order."""
-    barrier = threading.Barrier(len(key_ids))
-    statuses: list[int] = []
-
-    def revoke(key_id: str) -> None:
-        barrier.wait()
-        statuses.append(workspace.call("DELETE", workspace.ws(f"/api-keys/{key_id}")).status)
-
-    threads = [threading.Thread(target=revoke, args=(key_id,)) for key_id in key_ids]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-    return statuses
-
-
 def test_concurrent_revocations_of_the_last_two_admin_keys_leave_one(api: Api) -> None:
     from runs.ids import new_id
     from runs.services.workspaces import bootstrap_workspace
@@ -206,7 +188,9 @@ def test_concurrent_revocations_of_the_last_two_admin_keys_leave_one(api: Api) -
         bootstrap_workspace(workspace.workspace_id, "race", api.api_key)
         keys = [create_key(workspace, "admin")["apiKey"]["keyId"] for _ in range(2)]
         # When both are revoked at once, Then exactly one revocation wins and one admin key remains
-        assert sorted(revoke_at_once(workspace, keys)) == [204, 409]
+        paths = [workspace.ws(f"/api-keys/{key_id}") for key_id in keys]
+        revocations = [lambda path=path, caller=workspace: caller.call("DELETE", path) for path in paths]
+        assert sorted(response.status for response in race(*revocations)) == [204, 409]  # type: ignore[attr-defined]
         remaining = [key["keyId"] for key in workspace.call("GET", workspace.ws("/api-keys")).json()["items"]]
         assert len(remaining) == 1 and remaining[0] in keys
 

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable
-
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -16,7 +13,7 @@ from runs.errors import RunNotCancellable
 from runs.models.base import utc_now
 from runs.models.runs import RunRecord
 from runs.services import runs as service
-from tests.integration.conftest import Api, make_csv_upload
+from tests.integration.conftest import Api, make_csv_upload, race
 
 STATUSES = ["queued", "running", "succeeded", "failed", "cancelled"]
 
@@ -42,32 +39,13 @@ def _move(api: Api, run_id: str, target: str) -> bool:
     )
 
 
-def _race(*actions: Callable[[], object]) -> list[object]:
-    barrier = threading.Barrier(len(actions))
-    results: list[object] = [None] * len(actions)
-
-    def run(index: int, action: Callable[[], object]) -> None:
-        barrier.wait()
-        try:
-            results[index] = action()
-        except Exception as error:  # the loser's error is part of the outcome
-            results[index] = error
-
-    threads = [threading.Thread(target=run, args=(i, a)) for i, a in enumerate(actions)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-    return results
-
-
 def test_cancel_racing_completion_has_exactly_one_winner(api: Api) -> None:
     document_id = make_csv_upload(api)
     outcomes = {"cancelled": 0, "succeeded": 0}
     for _ in range(15):
         run_id = _queued_run(api, document_id)
         assert _move(api, run_id, "running")
-        cancel, complete = _race(
+        cancel, complete = race(
             lambda run_id=run_id: service.cancel_run(api_principal(api), api.workspace_id, run_id),  # type: ignore[misc]
             lambda run_id=run_id: _move(api, run_id, "succeeded"),  # type: ignore[misc]
         )
@@ -90,7 +68,7 @@ def test_two_concurrent_cancels_write_one_cancellation(api: Api) -> None:
     document_id = make_csv_upload(api)
     for _ in range(10):
         run_id = _queued_run(api, document_id)
-        first, second = _race(
+        first, second = race(
             lambda run_id=run_id: service.cancel_run(api_principal(api), api.workspace_id, run_id),  # type: ignore[misc]
             lambda run_id=run_id: service.cancel_run(api_principal(api), api.workspace_id, run_id),  # type: ignore[misc]
         )

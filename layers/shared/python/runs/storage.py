@@ -70,14 +70,11 @@ def read_head(key: str, *, length: int, version_id: str | None = None) -> Object
     return ObjectHead(head=head, size=size, version_id=response.get("VersionId"))
 
 
-def put_object(key: str, body: bytes, *, content_type: str, sha256_hex: str) -> str | None:
-    """Store `body` (S3 checks it against `sha256_hex`); returns the new object version."""
+def put_object(key: str, body: bytes, *, content_type: str, sha256_b64: str | None = None) -> str | None:
+    """Store `body` (checked by S3 against `sha256_b64` when given); returns the new object version."""
+    extra = {"ChecksumSHA256": sha256_b64} if sha256_b64 else {}
     response = client("s3").put_object(
-        Bucket=get_settings().files_bucket,
-        Key=key,
-        Body=body,
-        ContentType=content_type,
-        ChecksumSHA256=_base64(sha256_hex),
+        Bucket=get_settings().files_bucket, Key=key, Body=body, ContentType=content_type, **extra
     )
     version = response.get("VersionId")
     return str(version) if version else None

@@ -37,18 +37,6 @@ class ConfigurationRecord(RecordModel):
         return json.dumps(document, separators=(",", ":"), ensure_ascii=False)
 
 
-class ConfigurationResource(ResponseModel):
-    id: str
-    object: Literal["configuration"] = "configuration"
-    workspace_id: str
-    name: str
-    active: bool
-    built_in: bool
-    created_at: Timestamp | None
-    created_by: str | None
-    document: dict[str, Any]
-
-
 class ConfigurationSummaryRecord(RecordModel):
     """A stored configuration without its document: what a list reads (a document may hold 350 KB)."""
 
@@ -71,6 +59,10 @@ class ConfigurationSummary(ResponseModel):
     built_in: bool
     created_at: Timestamp | None
     created_by: str | None
+
+
+class ConfigurationResource(ConfigurationSummary):
+    document: dict[str, Any]
 
 
 class ConfigurationPage(ResponseModel):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
 from dataclasses import dataclass
 from email.message import Message
@@ -123,16 +124,18 @@ def create_uploaded(principal: Principal, workspace_id: str, upload: UploadedFil
     """Store a small file directly; the document is `uploaded` at once, pinned to the object version stored."""
     document_id = new_id()
     now = utc_now()
-    digest = hashlib.sha256(upload.content).hexdigest()
+    digest = hashlib.sha256(upload.content).digest()
     object_key = _object_key(workspace_id, document_id, upload.filename)
-    version_id = storage.put_object(object_key, upload.content, content_type=upload.content_type, sha256_hex=digest)
+    version_id = storage.put_object(
+        object_key, upload.content, content_type=upload.content_type, sha256_b64=base64.b64encode(digest).decode()
+    )
     record = DocumentRecord(
         id=document_id,
         workspace_id=workspace_id,
         filename=upload.filename,
         content_type=upload.content_type,
         size_bytes=len(upload.content),
-        sha256=digest,
+        sha256=digest.hex(),
         status="uploaded",
         object_key=object_key,
         version_id=version_id,
