@@ -44,9 +44,7 @@ def _parser() -> argparse.ArgumentParser:
     keys = commands.add_parser("keys", help="platform-admin API keys").add_subparsers(dest="action", required=True)
     create = keys.add_parser("create", parents=[common], help="mint a platform-admin API key")
     create.add_argument("--name", required=True, help="what the key is for")
-    create.add_argument(
-        "--expires-at", type=datetime.fromisoformat, help="ISO 8601 time with a zone, e.g. 2027-01-01T00:00:00Z"
-    )
+    create.add_argument("--expires-at", type=_aware_time, help="ISO 8601 time with a zone, e.g. 2027-01-01T00:00:00Z")
     keys.add_parser("list", parents=[common], help="list the active platform-admin API keys")
     revoke = keys.add_parser("revoke", parents=[common], help="revoke a platform-admin API key")
     revoke.add_argument("key_id", help="the key's id (the part before the '.')")

@@ -156,7 +156,7 @@ def page_query(
     """
     names = dict(expression_names or {})
     if projection:
-        names |= {f"#p{index}": attribute for index, attribute in enumerate(projection)}
+        names |= {f"#p{position}": attribute for position, attribute in enumerate(projection)}
     items: list[dict[str, Any]] = []
     exclusive_start = serialize(start_key) if start_key else None
     queries = 0
@@ -174,7 +174,7 @@ def page_query(
         if filter_expression:
             request["FilterExpression"] = filter_expression
         if projection:
-            request["ProjectionExpression"] = ", ".join(f"#p{index}" for index in range(len(projection)))
+            request["ProjectionExpression"] = ", ".join(f"#p{position}" for position in range(len(projection)))
         if names:
             request["ExpressionAttributeNames"] = names
         if exclusive_start:
