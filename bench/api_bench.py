@@ -50,8 +50,7 @@ def request_costs(samples: int = 50) -> dict[str, Any]:
     with embedded_workspace("bench") as api:
         from runs.dal.clients import client
         from runs.settings import get_settings
-        from tests.integration.conftest import make_csv_upload
-        from tests.integration.test_request_cost import dynamodb_calls
+        from tests.integration.conftest import dynamodb_requests, make_csv_upload
 
         document_id = make_csv_upload(api)
         run_ids = [
@@ -76,7 +75,7 @@ def request_costs(samples: int = 50) -> dict[str, Any]:
         def timed(function: Any, argument: Any) -> tuple[float, int]:
             times, calls_made = [], 0
             for _ in range(samples):
-                with dynamodb_calls() as calls:
+                with dynamodb_requests() as calls:
                     started = time.perf_counter()
                     function(argument)
                     times.append((time.perf_counter() - started) * 1000)

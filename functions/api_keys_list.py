@@ -1,9 +1,9 @@
 """GET /workspaces/{workspaceId}/api-keys"""
 
 from runs.http import Request, Response, api_handler, json_response
-from runs.services import workspaces
+from runs.services import api_keys
 
 
 @api_handler("api_keys_list")
 def handler(request: Request) -> Response:
-    return json_response(200, workspaces.list_api_keys(request.workspace_id))
+    return json_response(200, api_keys.list_api_keys(request.workspace_id))

@@ -2,36 +2,15 @@
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
-from runs.auth import Principal, hash_secret, parse_api_key
-from runs.constants import AUTHORIZER_MEMORY_CACHE_SECONDS
 from runs.errors import Unauthenticated
-from runs.http import logger
-from runs.services.workspaces import authenticate
+from runs.logs import logger
+from runs.services.api_keys import KeyVerifier
 
-# Valid keys are remembered per container for a few seconds (API Gateway's own cache is off, see
-# runs.constants), so a burst of requests costs one DynamoDB read; a revoked key stops within this TTL.
-CACHE_SECONDS = AUTHORIZER_MEMORY_CACHE_SECONDS
-_MAX_CACHED_KEYS = 1024
-_cache: dict[str, tuple[float, Principal]] = {}
-
-
-def _principal(headers: dict[str, str]) -> Principal:
-    parsed = parse_api_key(headers)
-    if parsed is None:
-        raise Unauthenticated()
-    cache_key = hash_secret(parsed.key_id, parsed.secret)
-    now = time.monotonic()
-    cached = _cache.get(cache_key)
-    if cached is not None and cached[0] > now:
-        return cached[1]
-    principal = authenticate(headers)
-    if len(_cache) >= _MAX_CACHED_KEYS:
-        _cache.clear()
-    _cache[cache_key] = (now + CACHE_SECONDS, principal)
-    return principal
+# Per container: API Gateway's own authorizer cache is off (see runs.constants), so this one bounds the
+# DynamoDB reads: a valid key is read once per 30 s, a junk key id once per 10 s.
+verifier = KeyVerifier()
 
 
 def _api_wide_resource(method_arn: str) -> str:
@@ -44,7 +23,7 @@ def _api_wide_resource(method_arn: str) -> str:
 
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     try:
-        principal = _principal(event.get("headers") or {})
+        principal = verifier.principal(event.get("headers") or {})
     except Unauthenticated:
         raise Exception("Unauthorized") from None  # API Gateway's contract for a 401
     logger.debug("authorized", extra={"keyId": principal.key_id})

@@ -1,6 +1,7 @@
 """POST /workspaces/{workspaceId}/runs/batch"""
 
-from runs.http import Request, Response, api_handler, idempotent, json_response
+from runs.http import Request, Response, api_handler, idempotent_with_ids, json_response
+from runs.ids import IdSource
 from runs.models.runs import RunBatchCreateRequest, RunBatchResource
 from runs.services import runs
 
@@ -9,8 +10,8 @@ from runs.services import runs
 def handler(request: Request) -> Response:
     body = request.json(RunBatchCreateRequest)
 
-    def create() -> Response:
-        created = runs.create_batch(request.principal, request.workspace_id, body)
+    def create(ids: IdSource) -> Response:
+        created = runs.create_batch(request.principal, request.workspace_id, body, ids)
         return json_response(201, RunBatchResource(runs=created))
 
-    return idempotent(request, create)
+    return idempotent_with_ids(request, create)

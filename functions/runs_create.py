@@ -1,6 +1,7 @@
 """POST /workspaces/{workspaceId}/runs"""
 
-from runs.http import Request, Response, api_handler, idempotent, json_response
+from runs.http import Request, Response, api_handler, idempotent_with_ids, json_response
+from runs.ids import IdSource
 from runs.models.runs import RunCreateRequest
 from runs.services import runs
 
@@ -9,8 +10,8 @@ from runs.services import runs
 def handler(request: Request) -> Response:
     body = request.json(RunCreateRequest)
 
-    def create() -> Response:
-        run = runs.create_run(request.principal, request.workspace_id, body)
+    def create(ids: IdSource) -> Response:
+        run = runs.create_run(request.principal, request.workspace_id, body, ids)
         return json_response(201, run, Location=run.links.self)
 
-    return idempotent(request, create)
+    return idempotent_with_ids(request, create)

@@ -15,4 +15,4 @@ def handler(request: Request) -> Response:
         output = outputs.replace_output(request.principal, request.workspace_id, request.path_params["runId"], upload)
         return json_response(201, output, Location=request.path)
 
-    return idempotent(request, replace)
+    return idempotent(request, replace, fingerprint=upload.fingerprint())

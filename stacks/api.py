@@ -34,7 +34,7 @@ from runs.constants import (
     SERVICE_NAME,
     STAGE_NAME,
 )
-from runs.routes import ROUTES, Route
+from runs.routes import AUTHORIZER_GRANTS, ROUTES, Route
 from stacks.config import RunsStackConfig
 from stacks.data import DataStore, construct_id
 from stacks.functions import FunctionDefaults, FunctionSpec, HandlerFunction
@@ -43,7 +43,6 @@ from stacks.grants import policy_statements
 from stacks.layers import Layers
 
 AUTHORIZER_HANDLER = "authorizer"
-AUTHORIZER_GRANTS = ("workspaces:read",)
 AUTHORIZER_MEMORY_MB = 256
 AUTHORIZER_TIMEOUT_SECONDS = 5
 CORS_MAX_AGE = Duration.hours(1)

@@ -7,6 +7,7 @@ shown when the stack fails to come up.
 from __future__ import annotations
 
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -19,6 +20,8 @@ from pathlib import Path
 
 import pytest
 import requests
+
+from tests.secret_audit import AUDIT, audit_process_output, environment_for_audited_subprocess, read_secrets_file
 
 REPOSITORY_ROOT = Path(__file__).resolve().parents[2]
 STARTUP_TIMEOUT_SECONDS = 30.0
@@ -74,6 +77,7 @@ def start_local_stack_process(workdir: Path, extra_env: dict[str, str] | None = 
     port = free_port()
     env = {k: v for k, v in os.environ.items() if k not in _STACK_OWNED_VARIABLES}
     env |= {"PORT": str(port), "PYTHONUNBUFFERED": "1"} | (extra_env or {})
+    env |= environment_for_audited_subprocess(workdir / f"secrets-{port}.txt")
     stdout_path, stderr_path = workdir / f"local-{port}.out", workdir / f"local-{port}.err"
     started = time.monotonic()
     with stdout_path.open("wb") as stdout, stderr_path.open("wb") as stderr:
@@ -106,11 +110,22 @@ def e2e_workdir() -> Iterator[Path]:
         yield Path(directory)
 
 
+def audit_issued_secrets(stack: LocalStackProcess, workdir: Path) -> None:
+    """Feed the secret audit what the stack issued, its tables (while it runs) and its log lines."""
+    issued = read_secrets_file(workdir / f"secrets-{stack.base_url.rsplit(':', 1)[1]}.txt")
+    assert issued, "the local stack reported no issued secret (it bootstraps one): is the audit's site loaded?"
+    banner = re.search(r"^\s+moto\s+(\S+)$", stack.stdout(), re.MULTILINE)
+    assert banner, "the local stack did not print its moto endpoint"
+    AUDIT.audit_tables(banner.group(1))
+
+
 @pytest.fixture(scope="session")
 def local_stack(e2e_workdir: Path) -> Iterator[LocalStackProcess]:
     stack = start_local_stack_process(e2e_workdir)
     yield stack
+    audit_issued_secrets(stack, e2e_workdir)
     exit_code = stack.stop()
+    audit_process_output("the local stack", stack.stdout(), stack.stderr())
     # A handler that crashed answered 502 somewhere; its traceback is only in the stack's stderr.
     if "Traceback" in stack.stderr() or exit_code != 0:
         pytest.fail(f"the local stack logged a crash or exited {exit_code}:\n{stack.stderr()[-5000:]}")

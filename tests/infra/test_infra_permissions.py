@@ -61,14 +61,23 @@ def effective_permissions(synth: Synth, handler: str) -> set[Permission]:
         if resource["Type"] != "AWS::IAM::Policy" or {"Ref": role_id} not in resource["Properties"]["Roles"]:
             continue
         for statement in resource["Properties"]["PolicyDocument"]["Statement"]:
-            assert statement["Effect"] == "Allow"
+            if statement["Effect"] == "Deny":
+                continue  # the platform-partition denials: test_infra_platform_keys.py
             for arn in as_list(statement["Resource"]):
                 assert arn != "*", f"{handler}: wildcard resource"
                 what = describe_resource(synth, nested, arn, log_group_id)
-                permissions.update((what, action) for action in as_list(statement["Action"]))
+                permissions.update(
+                    (what, action + _attribute_limit(statement)) for action in as_list(statement["Action"])
+                )
     assert not resources[role_id]["Properties"].get("ManagedPolicyArns"), f"{handler}: managed policies"
     assert not resources[role_id]["Properties"].get("Policies"), f"{handler}: inline policies on the role"
     return permissions
+
+
+def _attribute_limit(statement: dict[str, Any]) -> str:
+    """`[pk,sk,lastUsedAt]` for an Allow limited to those attributes, else empty."""
+    attributes = statement.get("Condition", {}).get("ForAllValues:StringEquals", {}).get("dynamodb:Attributes")
+    return f"[{','.join(attributes)}]" if attributes else ""
 
 
 def expected_permissions(grants: Iterable[str]) -> set[Permission]:
@@ -81,6 +90,9 @@ def expected_permissions(grants: Iterable[str]) -> set[Permission]:
             expected |= {("files", action) for action in BUCKET_READ_ACTIONS}
             continue
         table = names[grant.resource]
+        if grant.access == "update":
+            expected.add((table, f"dynamodb:UpdateItem[pk,sk,{','.join(grant.attributes)}]"))
+            continue
         actions = TABLE_WRITE_ACTIONS if grant.access == "write" else TABLE_READ_ACTIONS
         expected |= {(table, action) for action in actions}
         if DEFINITIONS[table].indexes:
@@ -121,10 +133,14 @@ def test_no_role_may_scan(synth: Synth) -> None:
         assert not any(action == "dynamodb:Scan" for _what, action in effective_permissions(synth, handler))
 
 
-def test_authorizer_reads_only_the_workspaces_table(synth: Synth) -> None:
-    assert effective_permissions(synth, "authorizer") == expected_permissions(["workspaces:read"])
+def test_authorizer_reads_only_the_workspaces_table_and_writes_only_last_used_at(synth: Synth) -> None:
+    assert effective_permissions(synth, "authorizer") == expected_permissions(
+        ["workspaces:read", "workspaces:update(lastUsedAt)"]
+    )
 
 
 def test_unknown_grant_is_refused() -> None:
     with pytest.raises(ValueError, match="access must be"):
         Grant.parse("runs:admin")
+    with pytest.raises(ValueError, match="access must be"):
+        Grant.parse("workspaces:update()")

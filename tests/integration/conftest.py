@@ -9,8 +9,10 @@ from __future__ import annotations
 import base64
 import importlib
 import json
+import threading
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,6 +25,7 @@ from local.moto_stack import (
     provision_resources,
     start_moto_server,
 )
+from tests.secret_audit import AUDIT
 
 ADMIN_KEY = "itadmin.integration-secret-0001"
 
@@ -39,6 +42,7 @@ def moto_server() -> Iterator[LocalMotoServer]:
 
     client.cache_clear()
     yield server
+    AUDIT.audit_tables(server.endpoint_url)  # before the tables go: no issued secret in any item
     server.stop()
 
 
@@ -139,19 +143,61 @@ def api(moto_server: LocalMotoServer) -> Api:
     return Api(ADMIN_KEY, workspace_id)
 
 
+@contextmanager
+def dynamodb_requests() -> Iterator[list[tuple[str, dict[str, Any]]]]:
+    """Every DynamoDB request made meanwhile: (operation, parameters)."""
+    from runs.dal.clients import client
+
+    requests: list[tuple[str, dict[str, Any]]] = []
+
+    def record(params: dict[str, Any], model: Any, **_: Any) -> None:
+        requests.append((model.name, params))
+
+    events = client("dynamodb").meta.events
+    events.register("provide-client-params.dynamodb", record)
+    try:
+        yield requests
+    finally:
+        events.unregister("provide-client-params.dynamodb", record)
+
+
+def race(*actions: Callable[[], object]) -> list[object]:
+    """Run the actions in threads released together; each one's result, or the exception it raised."""
+    barrier = threading.Barrier(len(actions))
+    results: list[object] = [None] * len(actions)
+
+    def run(index: int, action: Callable[[], object]) -> None:
+        barrier.wait()
+        try:
+            results[index] = action()
+        except Exception as error:  # the loser's error is part of the outcome
+            results[index] = error
+
+    threads = [threading.Thread(target=run, args=(i, a)) for i, a in enumerate(actions)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    return results
+
+
+def multipart_body(boundary: str, content: bytes, filename: str, part_type: str = "text/csv") -> bytes:
+    """A multipart/form-data body with one `file` part."""
+    head = (
+        f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="{filename}"\r\n'
+        f"Content-Type: {part_type}\r\n\r\n"
+    )
+    return head.encode() + content + f"\r\n--{boundary}--\r\n".encode()
+
+
 def make_csv_upload(api: Api, content: bytes = b"email,name\na@example.com,Ann\n", filename: str = "people.csv") -> str:
     """Upload a small document through the multipart route; returns its id."""
     boundary = "testboundary"
-    body = (
-        (
-            f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="{filename}"\r\n'
-            f"Content-Type: text/csv\r\n\r\n"
-        ).encode()
-        + content
-        + f"\r\n--{boundary}--\r\n".encode()
-    )
     response = api.call(
-        "POST", api.ws("/documents"), body=body, headers={"Content-Type": f"multipart/form-data; boundary={boundary}"}
+        "POST",
+        api.ws("/documents"),
+        body=multipart_body(boundary, content, filename),
+        headers={"Content-Type": f"multipart/form-data; boundary={boundary}"},
     )
     assert response.status == 201, response.body
     return str(response.json()["document"]["id"])

@@ -197,3 +197,22 @@ def test_lone_surrogate_escape_is_400_and_a_valid_pair_is_fine(api: Api) -> None
     pair = b'{"schemaVersion": 1, "name": "smile \\ud83d\\ude00", "fields": [{"name": "n"}]}'
     created = api.call("POST", api.ws("/configurations"), body=pair, headers={"Content-Type": "application/json"})
     assert created.status == 201 and created.json()["name"] == "smile \U0001f600"
+
+
+@pytest.mark.parametrize("depth", [33, 100_000])
+def test_deeply_nested_json_is_400(api: Api, depth: int) -> None:
+    # Given a body nested past the limit (100,000 levels is past Python's own recursion limit too)
+    body = b'{"inputDocumentId": "0190a000-0000-7000-8000-000000000000", "options": {"metadata": ' + b"[" * depth
+    body += b"]" * depth + b"}}"
+    # When it is posted, Then it is a 400 problem, never a 500
+    response = api.call("POST", api.ws("/runs"), body=body, headers={"Content-Type": "application/json"})
+    problem = _problem(response, 400, "BAD_REQUEST")
+    assert "nests deeper" in problem["detail"]
+
+
+def test_json_nested_up_to_the_limit_is_parsed_and_validated(api: Api) -> None:
+    # Given a body exactly at the depth limit, When posted, Then it reaches validation (a 422 for the wrong type)
+    body = b'{"inputDocumentId": "0190a000-0000-7000-8000-000000000000", "options": {"metadata": '
+    body += b"[" * 30 + b"]" * 30 + b"}}"
+    response = api.call("POST", api.ws("/runs"), body=body, headers={"Content-Type": "application/json"})
+    _problem(response, 422, "VALIDATION_FAILED")

@@ -2,41 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-
-from tests.integration.conftest import Api, make_csv_upload
-
-
-@contextmanager
-def dynamodb_calls() -> Iterator[list[str]]:
-    from runs.dal.clients import client
-
-    calls: list[str] = []
-
-    def record(model: object, **_: object) -> None:
-        calls.append(getattr(model, "name", "?"))
-
-    events = client("dynamodb").meta.events
-    events.register("before-call.dynamodb", record)
-    try:
-        yield calls
-    finally:
-        events.unregister("before-call.dynamodb", record)
+from tests.integration.conftest import Api, dynamodb_requests, make_csv_upload
 
 
 def _handler_only(api: Api, path: str, query: dict | None = None) -> list[str]:  # type: ignore[type-arg]
     import authorizer
 
-    original = authorizer.authenticate
-    principal = original({"x-api-key": api.api_key})
-    authorizer.authenticate = lambda headers: principal  # type: ignore[assignment]
-    try:
-        with dynamodb_calls() as calls:
-            assert api.call("GET", path, query=query).status == 200
-    finally:
-        authorizer.authenticate = original  # type: ignore[assignment]
-    return calls
+    authorizer.verifier.principal({"x-api-key": api.api_key})  # cached now: the authorizer reads nothing
+    with dynamodb_requests() as requests:
+        assert api.call("GET", path, query=query).status == 200
+    return [operation for operation, _ in requests]
 
 
 def test_get_run_costs_one_read(api: Api) -> None:

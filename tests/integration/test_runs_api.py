@@ -245,7 +245,9 @@ def test_idempotency_key_in_flight_is_409(api: Api) -> None:
 
     raw = json.dumps(body).encode()
     scope = f"runs_create#{api.ws('/runs')}#itadmin#in-flight"
-    assert idempotency.claim(scope, hashlib.sha256(b"application/json\n" + raw).hexdigest()) is None
+    assert isinstance(
+        idempotency.claim(scope, hashlib.sha256(b"application/json\n" + raw).hexdigest()), idempotency.Claim
+    )
     response = api.call("POST", api.ws("/runs"), json_body=body, headers={"Idempotency-Key": "in-flight"})
     assert response.status == 409
     assert response.json()["code"] == "IDEMPOTENCY_IN_PROGRESS"

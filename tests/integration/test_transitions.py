@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable
-
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -15,7 +13,7 @@ from runs.errors import RunNotCancellable
 from runs.models.base import utc_now
 from runs.models.runs import RunRecord
 from runs.services import runs as service
-from tests.integration.conftest import Api, make_csv_upload
+from tests.integration.conftest import Api, make_csv_upload, race
 
 STATUSES = ["queued", "running", "succeeded", "failed", "cancelled"]
 
@@ -41,32 +39,13 @@ def _move(api: Api, run_id: str, target: str) -> bool:
     )
 
 
-def _race(*actions: Callable[[], object]) -> list[object]:
-    barrier = threading.Barrier(len(actions))
-    results: list[object] = [None] * len(actions)
-
-    def run(index: int, action: Callable[[], object]) -> None:
-        barrier.wait()
-        try:
-            results[index] = action()
-        except Exception as error:  # the loser's error is part of the outcome
-            results[index] = error
-
-    threads = [threading.Thread(target=run, args=(i, a)) for i, a in enumerate(actions)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-    return results
-
-
 def test_cancel_racing_completion_has_exactly_one_winner(api: Api) -> None:
     document_id = make_csv_upload(api)
     outcomes = {"cancelled": 0, "succeeded": 0}
     for _ in range(15):
         run_id = _queued_run(api, document_id)
         assert _move(api, run_id, "running")
-        cancel, complete = _race(
+        cancel, complete = race(
             lambda run_id=run_id: service.cancel_run(api_principal(api), api.workspace_id, run_id),  # type: ignore[misc]
             lambda run_id=run_id: _move(api, run_id, "succeeded"),  # type: ignore[misc]
         )
@@ -89,7 +68,7 @@ def test_two_concurrent_cancels_write_one_cancellation(api: Api) -> None:
     document_id = make_csv_upload(api)
     for _ in range(10):
         run_id = _queued_run(api, document_id)
-        first, second = _race(
+        first, second = race(
             lambda run_id=run_id: service.cancel_run(api_principal(api), api.workspace_id, run_id),  # type: ignore[misc]
             lambda run_id=run_id: service.cancel_run(api_principal(api), api.workspace_id, run_id),  # type: ignore[misc]
         )
@@ -167,3 +146,44 @@ def test_update_with_a_none_value_removes_the_attribute_and_may_skip_the_event(a
     after = _read(api, run_id)
     assert after.failure_message is None
     assert after.event_seq == 1
+
+
+DISALLOWED = [
+    (target, stored)
+    for target in STATUSES
+    for stored in STATUSES
+    if transitions.allowed_sources(target) and not transitions.is_allowed(stored, target)  # type: ignore[arg-type]
+]
+
+
+def _force_stored_status(api: Api, run_id: str, status: str) -> None:
+    """Change the stored status behind the service's back, leaving the version as it was."""
+    from runs.dal import items
+    from runs.dal.clients import client
+    from runs.dal.runs import run_key
+    from runs.settings import get_settings
+
+    client("dynamodb").update_item(
+        TableName=get_settings().runs_table,
+        Key=items.serialize(run_key(api.workspace_id, run_id)),
+        UpdateExpression="SET #status = :status",
+        ExpressionAttributeNames={"#status": "status"},
+        ExpressionAttributeValues=items.values(status=status),
+    )
+
+
+@pytest.mark.parametrize(("target", "stored"), DISALLOWED, ids=lambda value: str(value))
+def test_the_dynamodb_status_condition_refuses_a_disallowed_move_the_python_check_let_through(
+    api: Api, target: str, stored: str
+) -> None:
+    # Given a run read while in a status the move is allowed from, then moved to `stored` (same version)
+    run_id = _queued_run(api, make_csv_upload(api))
+    as_read = _read(api, run_id).model_copy(update={"status": transitions.allowed_sources(target)[0]})  # type: ignore[arg-type]
+    _force_stored_status(api, run_id, stored)
+    # When the move is written: the Python pre-check passes (the read status allows it)
+    moved = store.transition(as_read, target, changes={}, event=NewEvent(f"run.{target}", target), at=utc_now())  # type: ignore[arg-type]
+    # Then only DynamoDB's condition on the stored status stands in the way, and it refuses
+    assert moved is False
+    after = _read(api, run_id)
+    assert (after.status, after.version, after.event_seq) == (stored, 1, 1)
+    assert [event["event"] for event in store.list_events(run_id)] == ["run.queued"]

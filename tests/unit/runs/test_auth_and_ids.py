@@ -15,19 +15,30 @@ from runs.ids import id_ceiling, id_floor, is_valid_id, new_id
 @pytest.mark.parametrize(
     ("headers", "expected"),
     [
-        ({"X-API-Key": "abc.secret-123"}, ("abc", "secret-123")),
-        ({"authorization": "Bearer abc.secret-123"}, ("abc", "secret-123")),
-        ({"Authorization": "bearer abc.secret-123"}, ("abc", "secret-123")),
+        ({"X-API-Key": "rk_live_abc.secret-123"}, ("workspace", "abc", "secret-123")),
+        ({"X-API-Key": "rk_admin_abc.secret-123"}, ("platform", "abc", "secret-123")),
+        ({"X-API-Key": "abc.secret-123"}, ("platform", "abc", "secret-123")),  # chosen at bootstrap
+        ({"authorization": "Bearer rk_live_abc.secret-123"}, ("workspace", "abc", "secret-123")),
+        ({"Authorization": "bearer abc.secret-123"}, ("platform", "abc", "secret-123")),
         ({"Authorization": "Basic abc.secret-123"}, None),
         ({"X-API-Key": "no-dot-here"}, None),
         ({"X-API-Key": "abc.short"}, None),
         ({"X-API-Key": "a b.secret-123"}, None),
+        ({"X-API-Key": "rk_live_.secret-123"}, None),
         ({}, None),
     ],
 )
-def test_parse_api_key(headers: dict[str, str], expected: tuple[str, str] | None) -> None:
+def test_parse_api_key(headers: dict[str, str], expected: tuple[str, str, str] | None) -> None:
     parsed = auth.parse_api_key(headers)
-    assert (None if parsed is None else (parsed.key_id, parsed.secret)) == expected
+    assert (None if parsed is None else (parsed.kind, parsed.key_id, parsed.secret)) == expected
+
+
+@pytest.mark.parametrize("kind", ["workspace", "platform"])
+def test_a_generated_key_round_trips_through_its_text(kind: auth.KeyKind) -> None:
+    key = auth.generate_api_key(kind)
+    text = auth.format_api_key(key)
+    assert text.startswith({"workspace": "rk_live_", "platform": "rk_admin_"}[kind])
+    assert auth.parse_api_key({"X-API-Key": text}) == key
 
 
 def test_secret_hash_is_salted_by_key_id_and_verifies() -> None:

@@ -55,3 +55,27 @@ def test_presigned_get_is_short_lived_sigv4_and_names_the_file(aws_settings: Non
     assert query["X-Amz-Expires"] == "300"
     assert query["response-content-disposition"] == 'attachment; filename="a.xlsx"'
     assert query["response-content-type"] == "x/y"
+
+
+def test_a_declared_sha256_binds_the_upload_to_those_bytes(monkeypatch: pytest.MonkeyPatch) -> None:
+    import hashlib
+
+    from runs import storage
+    from runs.dal.clients import client
+    from runs.settings import get_settings
+
+    digest = hashlib.sha256(b"email\na@example.com\n").hexdigest()
+    monkeypatch.setenv("FILES_BUCKET", "bucket")
+    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+    get_settings.cache_clear()
+    client.cache_clear()
+    try:
+        post = storage.presign_upload("k/a.csv", content_type="text/csv", max_bytes=99, sha256_hex=digest)
+    finally:
+        get_settings.cache_clear()
+        client.cache_clear()
+    expected = base64.b64encode(bytes.fromhex(digest)).decode()
+    assert post.fields["x-amz-checksum-sha256"] == expected and post.fields["x-amz-checksum-algorithm"] == "SHA256"
+    policy = json.loads(base64.b64decode(post.fields["policy"]))
+    assert {"x-amz-checksum-sha256": expected} in policy["conditions"]
+    assert {"x-amz-checksum-algorithm": "SHA256"} in policy["conditions"]

@@ -10,6 +10,7 @@ import secrets
 from dataclasses import dataclass, field
 from typing import Any, Literal, cast
 
+from runs.constants import PLATFORM_KEY_PREFIX, WORKSPACE_KEY_PREFIX
 from runs.errors import Forbidden, Unauthenticated
 from runs.ids import new_id
 from runs.routes import Permission
@@ -25,14 +26,25 @@ _KEY_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 _SECRET = re.compile(r"^[A-Za-z0-9_-]{8,128}$")
 
 
+KeyKind = Literal["workspace", "platform"]
+_PREFIXES: dict[KeyKind, str] = {"workspace": WORKSPACE_KEY_PREFIX, "platform": PLATFORM_KEY_PREFIX}
+
+
 @dataclass(frozen=True)
 class ParsedKey:
+    """A presented or generated key: which table partition holds it (`kind`), its id and its secret."""
+
     key_id: str
     secret: str
+    kind: KeyKind = "workspace"
 
 
 def parse_api_key(headers: dict[str, str]) -> ParsedKey | None:
-    """The `<keyId>.<secret>` from `X-API-Key` or `Authorization: Bearer`, or None when absent/malformed."""
+    """The key from `X-API-Key` or `Authorization: Bearer`, or None when absent/malformed.
+
+    `rk_live_<keyId>.<secret>` is a workspace key and `rk_admin_<keyId>.<secret>` a platform-admin key; a
+    key without either prefix can only be one chosen at bootstrap, so it is looked up as a platform-admin key.
+    """
     lowered = {name.lower(): value for name, value in headers.items() if isinstance(value, str)}
     raw = lowered.get("x-api-key")
     if raw is None:
@@ -41,10 +53,26 @@ def parse_api_key(headers: dict[str, str]) -> ParsedKey | None:
         raw = token if scheme.lower() == "bearer" else None
     if raw is None:
         return None
-    key_id, dot, secret = raw.strip().partition(".")
+    kind: KeyKind = "platform"
+    token = raw.strip()
+    for candidate, prefix in _PREFIXES.items():
+        if token.startswith(prefix):
+            kind, token = candidate, token.removeprefix(prefix)
+            break
+    key_id, dot, secret = token.partition(".")
     if not dot or not _KEY_ID.match(key_id) or not _SECRET.match(secret):
         return None
-    return ParsedKey(key_id, secret)
+    return ParsedKey(key_id, secret, kind)
+
+
+def is_key_id(text: str) -> bool:
+    """True for text shaped like a key id (UUIDv7 for issued keys; bootstrap may choose another)."""
+    return bool(_KEY_ID.match(text))
+
+
+def format_api_key(key: ParsedKey) -> str:
+    """The text a client sends: `<prefix><keyId>.<secret>`."""
+    return f"{_PREFIXES[key.kind]}{key.key_id}.{key.secret}"
 
 
 def hash_secret(key_id: str, secret: str) -> str:
@@ -56,9 +84,9 @@ def secret_matches(key_id: str, secret: str, stored_hash: str) -> bool:
     return hmac.compare_digest(hash_secret(key_id, secret), stored_hash)
 
 
-def generate_api_key() -> ParsedKey:
-    """A new key id (UUIDv7) and a 256-bit URL-safe secret."""
-    return ParsedKey(new_id(), secrets.token_urlsafe(32))
+def generate_api_key(kind: KeyKind = "workspace") -> ParsedKey:
+    """A new key id (UUIDv7) and a 256-bit URL-safe secret: the one place secrets are minted."""
+    return ParsedKey(new_id(), secrets.token_urlsafe(32), kind)
 
 
 @dataclass(frozen=True)
@@ -75,7 +103,7 @@ class Principal:
     def can(self, permission: Permission, workspace_id: str | None = None) -> bool:
         if permission == "authenticated" or self.platform_admin:
             return True
-        if permission == "workspaces.create" or workspace_id is None:
+        if permission in ("workspaces.create", "platform.admin") or workspace_id is None:
             return False
         role = self.roles.get(workspace_id)
         return role is not None and permission in ROLE_PERMISSIONS[role]

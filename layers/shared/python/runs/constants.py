@@ -34,7 +34,24 @@ MAX_RESPONSE_BODY_BYTES = 1536 * 1024
 # refuses `Authorization: Bearer` (and `?access_token=`) requests before the authorizer runs. The
 # authorizer keeps its own short per-container cache instead (`AUTHORIZER_MEMORY_CACHE_SECONDS`).
 AUTHORIZER_CACHE_SECONDS = 0
+# So a revoked key keeps working for at most this long on a warm authorizer container (expiry is exact).
 AUTHORIZER_MEMORY_CACHE_SECONDS = 30
+# Unknown key ids are remembered this long, so repeating a junk key costs no DynamoDB read each time.
+AUTHORIZER_REJECTED_CACHE_SECONDS = 10
+# Separate bounds: a flood of junk key ids can never evict the keys that work.
+AUTHORIZER_CACHE_MAX_KEYS = 1024
+AUTHORIZER_REJECTED_CACHE_MAX_KEYS = 4096
+# `lastUsedAt` of a key is written at most once per this interval (a conditional update).
+API_KEY_LAST_USED_INTERVAL_SECONDS = 3600
+
+# API keys are `<prefix><keyId>.<secret>`; the prefix lets secret scanners find leaked keys. A key without a
+# prefix can only be one chosen at bootstrap (the local `LOCAL_API_KEY`), and is a platform-admin key.
+WORKSPACE_KEY_PREFIX = "rk_live_"
+PLATFORM_KEY_PREFIX = "rk_admin_"
+# Platform-admin keys live under this partition-key prefix of the workspaces table. Every function role that
+# may write that table is denied writes to it (stacks/grants.py), so only the bootstrap path can mint one.
+PLATFORM_PARTITION_PREFIX = "PLATFORM#"
+PLATFORM_KEYS_PARTITION = PLATFORM_PARTITION_PREFIX + "KEYS"
 
 # CORS: what browsers may send and read (API Gateway preflight, handlers and the local gateway agree).
 CORS_ALLOW_HEADERS = (

@@ -93,6 +93,22 @@ class IdempotencyInProgress(Conflict):
     code, title = "IDEMPOTENCY_IN_PROGRESS", "A request with this Idempotency-Key is still in progress"
 
 
+class LastAdminKey(Conflict):
+    code, title = "LAST_ADMIN_KEY", "A workspace's last admin key cannot be revoked"
+
+
+class ApiKeySecretNotReplayable(Conflict):
+    code, title = "API_KEY_SECRET_NOT_REPLAYABLE", "The key was created by an earlier request; its secret is shown once"
+
+    @classmethod
+    def for_key(cls, key_location: str) -> ApiKeySecretNotReplayable:
+        key_id = key_location.rstrip("/").rsplit("/", 1)[-1]
+        return cls(
+            f"An earlier request with this Idempotency-Key created API key {key_id}. Its secret was shown once and "
+            "is not stored: if it was lost, revoke that key and create another."
+        )
+
+
 class ConcurrentUpdate(Conflict):
     code, title = "CONCURRENT_UPDATE", "The resource changed while it was being updated; retry"
 

@@ -13,13 +13,12 @@ import json
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, TypeVar, get_args, get_origin
+from typing import Any, get_args, get_origin
 
-from aws_lambda_powertools import Logger
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 
 from runs.auth import Principal
-from runs.constants import CORS_EXPOSE_HEADERS, SERVICE_NAME
+from runs.constants import CORS_EXPOSE_HEADERS
 from runs.errors import (
     ApiError,
     BadRequest,
@@ -31,14 +30,15 @@ from runs.errors import (
     ValidationFailed,
     WorkspaceNotFound,
 )
-from runs.ids import is_valid_id
+from runs.ids import RANDOM_IDS, IdSource, is_valid_id
+from runs.logs import logger
+from runs.models.base import ModelT, validate
 from runs.routes import ROUTES_BY_HANDLER, Route
 from runs.settings import get_settings
 
-logger = Logger(service=SERVICE_NAME)
-
-ModelT = TypeVar("ModelT", bound=BaseModel)
 CLIENT_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
+# No request model nests this deep; deeper bodies are refused before they reach pydantic or DynamoDB (32 levels).
+MAX_JSON_DEPTH = 32
 PROBLEM_TYPE_BASE = "https://errors.runs.example/"
 
 
@@ -77,6 +77,10 @@ class Request:
             json.dumps(payload, ensure_ascii=False).encode()
         except (ValueError, UnicodeError):
             raise BadRequest("The body is not valid JSON.") from None
+        except RecursionError:
+            raise BadRequest(f"The body nests deeper than {MAX_JSON_DEPTH} levels.") from None
+        if json_depth(payload) > MAX_JSON_DEPTH:
+            raise BadRequest(f"The body nests deeper than {MAX_JSON_DEPTH} levels.")
         if not isinstance(payload, dict):
             raise ValidationFailed(
                 "The body must be a JSON object.", errors=[FieldError("", "expected a JSON object", "object_type")]
@@ -95,27 +99,22 @@ class Request:
         return validate(model, data)
 
 
+def json_depth(payload: Any) -> int:
+    """How deeply arrays and objects nest in `payload` (a scalar is 0); iterative, so any depth is safe."""
+    deepest, pending = 0, [(payload, 1)]
+    while pending:
+        value, depth = pending.pop()
+        children = value.values() if isinstance(value, dict) else value if isinstance(value, list) else None
+        if children is None:
+            continue
+        deepest = max(deepest, depth)
+        pending.extend((child, depth + 1) for child in children)
+    return deepest
+
+
 def _reject_non_standard_number(token: str) -> Any:
     # Python's json accepts NaN and Infinity; JSON (RFC 8259) does not, and neither can we store them.
     raise ValueError(f"{token} is not a JSON number")
-
-
-def validate(model: type[ModelT], data: Any) -> ModelT:
-    """`model.model_validate(data)`, with pydantic errors turned into a 422 with `errors[]` paths."""
-    try:
-        return model.model_validate(data)
-    except ValidationError as error:
-        raise ValidationFailed(
-            "The request is not valid.",
-            errors=[
-                FieldError(
-                    path=".".join(str(part) for part in issue["loc"]) or "body",
-                    message=issue["msg"],
-                    code=issue["type"],
-                )
-                for issue in error.errors(include_url=False, include_input=False)
-            ],
-        ) from None
 
 
 def _list_field_names(model: type[BaseModel]) -> set[str]:
@@ -283,53 +282,84 @@ def _build_request(route: Route, event: Mapping[str, Any], headers: dict[str, st
     )
 
 
-def idempotent(request: Request, operation: Callable[[], Response]) -> Response:
-    """Run `operation` at most once per `Idempotency-Key` (DESIGN §4).
+def idempotent(
+    request: Request,
+    operation: Callable[[], Response],
+    *,
+    fingerprint: str | None = None,
+    replay_as: Callable[[Response], ApiError] | None = None,
+) -> Response:
+    """Run `operation` at most once per `Idempotency-Key`: `idempotent_with_ids` for an operation that makes
+    no ids of its own."""
+    return idempotent_with_ids(request, lambda _ids: operation(), fingerprint=fingerprint, replay_as=replay_as)
 
-    Same key + same body → the stored response; same key + another body → 422 IDEMPOTENCY_KEY_REUSED;
-    the first request still in flight → 409. Only successful responses are stored.
+
+def idempotent_with_ids(
+    request: Request,
+    operation: Callable[[IdSource], Response],
+    *,
+    fingerprint: str | None = None,
+    replay_as: Callable[[Response], ApiError] | None = None,
+) -> Response:
+    """Run `operation` at most once per `Idempotency-Key` (DESIGN §4), giving it the source of its new ids.
+
+    Same key + same request → the stored response; same key + another request → 422 IDEMPOTENCY_KEY_REUSED;
+    the first request still in flight → 409. Only successful responses are stored; a failed attempt releases
+    the key, and its retry gets the same ids (so a retried batch finds the runs a failed attempt wrote).
+    `fingerprint` names the request's content when its bytes do not (a multipart boundary differs per
+    attempt). `replay_as` turns a success into the error its replays answer, for a response that must never
+    be stored (an API key's secret).
     """
     from runs.dal import idempotency  # only the POST routes that honour the header pay for it
 
     key = request.header("idempotency-key")
     if not key:
-        return operation()
+        return operation(RANDOM_IDS)
     if not 1 <= len(key) <= 255:
         raise ValidationFailed(
             "Idempotency-Key must be 1 to 255 characters.",
             errors=[FieldError("Idempotency-Key", "must be 1 to 255 characters", "string_length")],
         )
     scope = f"{request.route.handler}#{request.path}#{request.principal.key_id}#{key}"
-    request_hash = hashlib.sha256(request.content_type.encode() + b"\n" + request.body).hexdigest()
+    request_hash = fingerprint or hashlib.sha256(request.content_type.encode() + b"\n" + request.body).hexdigest()
     held = idempotency.claim(scope, request_hash)
-    if held is not None:
+    if isinstance(held, idempotency.StoredRecord):
         if held.request_hash != request_hash:
             raise IdempotencyKeyReused()
         if not held.completed or held.response is None:
             raise IdempotencyInProgress()
-        stored = held.response
-        return Response(
-            int(stored["status"]),
-            str(stored["body"]),
-            stored.get("contentType"),
-            {**dict(stored.get("headers") or {}), "Idempotent-Replayed": "true"},
-        )
+        return _replay(held.response)
+    seed = hashlib.sha256(f"{scope}\n{request_hash}".encode()).hexdigest()
     try:
-        response = operation()
+        response = operation(IdSource(seed, held.first_attempt_ms, held.retry))
     except BaseException:
-        idempotency.release(scope)
+        idempotency.release(held)
         raise
     if 200 <= response.status < 300:
-        body = response.body.decode() if isinstance(response.body, bytes) else response.body
-        idempotency.complete(
-            scope,
-            {
-                "status": response.status,
-                "body": body,
-                "contentType": response.content_type,
-                "headers": dict(response.headers),
-            },
-        )
+        idempotency.complete(held, _to_store(response, replay_as))
     else:
-        idempotency.release(scope)
+        idempotency.release(held)
     return response
+
+
+def _to_store(response: Response, replay_as: Callable[[Response], ApiError] | None) -> dict[str, Any]:
+    if replay_as is not None:
+        error = replay_as(response)
+        return {"problem": {"status": error.status, "code": error.code, "title": error.title, "detail": error.detail}}
+    body = response.body.decode() if isinstance(response.body, bytes) else response.body
+    return {"status": response.status, "body": body, "contentType": response.content_type, "headers": response.headers}
+
+
+def _replay(stored: dict[str, Any]) -> Response:
+    """The stored response again, or the stored problem raised (answered with this request's id)."""
+    problem = stored.get("problem")
+    if problem is not None:
+        error = ApiError(str(problem["detail"]))
+        error.status, error.code, error.title = int(problem["status"]), str(problem["code"]), str(problem["title"])
+        raise error
+    return Response(
+        int(stored["status"]),
+        str(stored["body"]),
+        stored.get("contentType"),
+        {**dict(stored.get("headers") or {}), "Idempotent-Replayed": "true"},
+    )

@@ -22,6 +22,7 @@ Permission = Literal[
     "apiKeys.manage",
     "workspaces.read",
     "workspaces.create",
+    "platform.admin",
     "authenticated",
 ]
 
@@ -46,7 +47,8 @@ class Route:
     timeout_seconds: int = 10
     tags: tuple[str, ...] = ()
     # What the function's role may touch: "<resource>:<read|write>" over runs, events, documents,
-    # configurations, workspaces, idempotency, files (the bucket). The CDK stack grants exactly these.
+    # configurations, workspaces, idempotency, files (the bucket), or "<table>:update(<attribute>,...)" for
+    # UpdateItem of those attributes only. The CDK stack grants exactly these.
     grants: tuple[str, ...] = ()
     # Success is a 302 to a presigned URL; `?redirect=false` answers `response_model` with 200 instead.
     redirect: bool = False
@@ -134,6 +136,27 @@ ROUTES: tuple[Route, ...] = (
         tags=("api-keys",),
         grants=("workspaces:write",),
     ),
+    Route(
+        "admin_api_keys_list",
+        "GET",
+        "/admin/api-keys",
+        "platform.admin",
+        "List the platform-admin API keys (platform admin)",
+        response_model=f"{M}.workspaces:PlatformApiKeyPage",
+        tags=("api-keys",),
+        grants=("workspaces:read",),
+    ),
+    Route(
+        "admin_api_keys_delete",
+        "DELETE",
+        "/admin/api-keys/{keyId}",
+        "platform.admin",
+        "Revoke a platform-admin API key (platform admin)",
+        success_status=204,
+        tags=("api-keys",),
+        # Platform-admin keys may only be marked revoked: no other attribute (see stacks/grants.py).
+        grants=("workspaces:update(revokedAt,revokedBy)",),
+    ),
     # Documents (inputs)
     Route(
         "documents_create",
@@ -170,7 +193,7 @@ ROUTES: tuple[Route, ...] = (
         "Get a document",
         response_model=f"{M}.documents:DocumentResource",
         tags=("documents",),
-        grants=("documents:write", "files:read"),
+        grants=("documents:read", "files:read"),
     ),
     # Configurations
     Route(
@@ -429,3 +452,6 @@ ROUTES: tuple[Route, ...] = (
 )
 
 ROUTES_BY_HANDLER: dict[str, Route] = {route.handler: route for route in ROUTES}
+
+# The authorizer reads keys and records `lastUsedAt`, nothing else.
+AUTHORIZER_GRANTS = ("workspaces:read", "workspaces:update(lastUsedAt)")

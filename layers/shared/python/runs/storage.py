@@ -1,7 +1,10 @@
-"""S3: presigned uploads and downloads, object existence, small direct uploads, ranged reads."""
+"""S3: presigned uploads and downloads, the first bytes of an object, small direct uploads, ranged reads.
+
+Reads take an optional `version_id`: a run's input is pinned to the object version it was created on."""
 
 from __future__ import annotations
 
+import base64
 import io
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
@@ -14,7 +17,7 @@ from botocore.exceptions import ClientError
 from runs.dal.clients import client
 from runs.settings import get_settings
 
-_MISSING_OBJECT_CODES = ("404", "NoSuchKey", "NotFound")
+_MISSING_OBJECT_CODES = ("404", "NoSuchKey", "NotFound", "NoSuchVersion")
 # Ranged reads: the first GET takes the object's tail (a zip's central directory lives there);
 # later misses fetch at least READ_AHEAD_BYTES, doubling while reads stay sequential.
 TAIL_BYTES = 256 * 1024
@@ -31,19 +34,27 @@ class PresignedPost:
     expires_at: datetime
 
 
-def presign_upload(key: str, *, content_type: str, max_bytes: int) -> PresignedPost:
-    """A browser-usable POST policy bound to this key, content type and at most `max_bytes`."""
+def presign_upload(key: str, *, content_type: str, max_bytes: int, sha256_hex: str | None = None) -> PresignedPost:
+    """A browser-usable POST policy bound to this key, content type and at most `max_bytes`; with
+    `sha256_hex`, S3 also refuses any bytes of another checksum."""
     settings = get_settings()
     expires_in = settings.upload_url_expiry_seconds
+    fields = {"Content-Type": content_type}
+    if sha256_hex is not None:
+        fields |= {"x-amz-checksum-algorithm": "SHA256", "x-amz-checksum-sha256": _base64(sha256_hex)}
     post = client("s3").generate_presigned_post(
         Bucket=settings.files_bucket,
         Key=key,
-        Fields={"Content-Type": content_type},
-        Conditions=[{"Content-Type": content_type}, ["content-length-range", 1, max_bytes]],
+        Fields=fields,
+        Conditions=[*({name: value} for name, value in fields.items()), ["content-length-range", 1, max_bytes]],
         ExpiresIn=expires_in,
     )
     expires_at = datetime.now(UTC) + timedelta(seconds=expires_in)
     return PresignedPost(url=post["url"], fields=dict(post["fields"]), expires_at=expires_at)
+
+
+def _base64(hex_digest: str) -> str:
+    return base64.b64encode(bytes.fromhex(hex_digest)).decode()
 
 
 @dataclass(frozen=True)
@@ -52,11 +63,16 @@ class PresignedGet:
     expires_at: datetime
 
 
-def presign_download(key: str, *, content_disposition: str, content_type: str | None) -> PresignedGet:
-    """A short-lived GET URL whose response carries these `Content-Disposition` and `Content-Type` headers."""
+def presign_download(
+    key: str, *, content_disposition: str, content_type: str | None, version_id: str | None = None
+) -> PresignedGet:
+    """A short-lived GET URL (of `version_id`, else the latest) whose response carries these
+    `Content-Disposition` and `Content-Type` headers."""
     settings = get_settings()
     expires_in = settings.download_url_expiry_seconds
     params = {"Bucket": settings.files_bucket, "Key": key, "ResponseContentDisposition": content_disposition}
+    if version_id:
+        params["VersionId"] = version_id
     if content_type:
         params["ResponseContentType"] = content_type
     url = client("s3").generate_presigned_url("get_object", Params=params, ExpiresIn=expires_in)
@@ -67,23 +83,45 @@ def _is_missing(error: ClientError) -> bool:
     return error.response.get("Error", {}).get("Code") in _MISSING_OBJECT_CODES
 
 
-def object_size(key: str) -> int | None:
-    """The object's size, or None when it does not exist (yet)."""
+@dataclass(frozen=True)
+class ObjectHead:
+    """An object's first bytes, its whole size and the version they belong to."""
+
+    head: bytes
+    size: int
+    version_id: str | None
+
+
+def read_head(key: str, *, length: int, version_id: str | None = None) -> ObjectHead | None:
+    """The first `length` bytes of the object (of `version_id`, else the latest) in one ranged GET;
+    None when it does not exist (yet)."""
+    extra = {"VersionId": version_id} if version_id else {}
     try:
-        head = client("s3").head_object(Bucket=get_settings().files_bucket, Key=key)
+        response = client("s3").get_object(
+            Bucket=get_settings().files_bucket, Key=key, Range=f"bytes=0-{length - 1}", **extra
+        )
     except ClientError as error:
         if _is_missing(error):
             return None
         raise
-    return int(head["ContentLength"])
+    with response["Body"] as body:
+        head = body.read()
+    content_range = str(response.get("ContentRange") or "")  # "bytes 0-8191/123456"
+    size = int(content_range.rpartition("/")[2]) if "/" in content_range else int(response["ContentLength"])
+    return ObjectHead(head=head, size=size, version_id=response.get("VersionId"))
 
 
-def put_object(key: str, body: bytes, *, content_type: str, sha256_b64: str | None = None) -> None:
+def put_object(key: str, body: bytes, *, content_type: str, sha256_b64: str | None = None) -> str | None:
+    """Store `body` (checked by S3 against `sha256_b64` when given); returns the new object version."""
     extra = {"ChecksumSHA256": sha256_b64} if sha256_b64 else {}
-    client("s3").put_object(Bucket=get_settings().files_bucket, Key=key, Body=body, ContentType=content_type, **extra)
+    response = client("s3").put_object(
+        Bucket=get_settings().files_bucket, Key=key, Body=body, ContentType=content_type, **extra
+    )
+    version = response.get("VersionId")
+    return str(version) if version else None
 
 
-def open_ranged(key: str) -> io.BufferedReader | None:
+def open_ranged(key: str, *, version_id: str | None = None) -> io.BufferedReader | None:
     """A seekable reader over the object that fetches only the byte ranges read; None when it is missing.
 
     The first request is a suffix range (`bytes=-TAIL_BYTES`): it tells the size and holds the end of
@@ -91,13 +129,16 @@ def open_ranged(key: str) -> io.BufferedReader | None:
     """
     settings = get_settings()
     s3 = client("s3")
+    target: dict[str, Any] = {"Bucket": settings.files_bucket, "Key": key}
+    if version_id:
+        target["VersionId"] = version_id
 
     def fetch(start: int, end: int) -> bytes:
-        response = s3.get_object(Bucket=settings.files_bucket, Key=key, Range=f"bytes={start}-{end - 1}")
+        response = s3.get_object(**target, Range=f"bytes={start}-{end - 1}")
         return bytes(response["Body"].read())
 
     try:
-        response = s3.get_object(Bucket=settings.files_bucket, Key=key, Range=f"bytes=-{TAIL_BYTES}")
+        response = s3.get_object(**target, Range=f"bytes=-{TAIL_BYTES}")
     except ClientError as error:
         if _is_missing(error):
             return None
@@ -110,13 +151,15 @@ def open_ranged(key: str) -> io.BufferedReader | None:
     return io.BufferedReader(_RangedObject(fetch, size, size - len(tail), tail), buffer_size=16 * 1024)
 
 
-def stream_object(key: str, *, start: int = 0) -> Iterator[bytes] | None:
+def stream_object(key: str, *, start: int = 0, version_id: str | None = None) -> Iterator[bytes] | None:
     """The object's bytes from `start` in chunks, fetched as they are consumed; None when it is missing.
 
     Stopping early closes the connection, so only what was read (plus the transfer in flight) is fetched.
     """
     settings = get_settings()
     request: dict[str, Any] = {"Bucket": settings.files_bucket, "Key": key}
+    if version_id:
+        request["VersionId"] = version_id
     if start:
         request["Range"] = f"bytes={start}-"
     try:

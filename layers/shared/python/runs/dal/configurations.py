@@ -10,7 +10,7 @@ from botocore.exceptions import ClientError
 from runs.dal import items as dynamo
 from runs.dal.clients import client
 from runs.models.base import format_timestamp
-from runs.models.configurations import ConfigurationRecord
+from runs.models.configurations import ConfigurationRecord, ConfigurationSummaryRecord
 from runs.settings import get_settings
 
 
@@ -76,7 +76,8 @@ def activate(workspace_id: str, configuration_id: str, at: datetime) -> bool:
 
 def list_configurations(
     workspace_id: str, *, limit: int, start_key: dict[str, Any] | None
-) -> tuple[list[ConfigurationRecord], dict[str, Any] | None]:
+) -> tuple[list[ConfigurationSummaryRecord], dict[str, Any] | None]:
+    """One page of configurations without their documents (projected away)."""
     records, resume, _ = dynamo.page_query(
         table=get_settings().configurations_table,
         key_condition="pk = :pk AND begins_with(sk, :prefix)",
@@ -84,5 +85,10 @@ def list_configurations(
         limit=limit,
         start_key=start_key,
         forward=False,
+        projection=(
+            "pk",
+            "sk",
+            *(field.alias or name for name, field in ConfigurationSummaryRecord.model_fields.items()),
+        ),
     )
-    return [ConfigurationRecord.model_validate(item) for item in records], resume
+    return [ConfigurationSummaryRecord.model_validate(item) for item in records], resume

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
 from typing import Any
 
 from botocore.exceptions import ClientError
 
 from runs.dal import items as dynamo
 from runs.dal.clients import client
-from runs.models.base import format_timestamp
+from runs.models.base import format_timestamp, utc_now
 from runs.models.documents import DocumentRecord
 from runs.settings import get_settings
 
@@ -34,33 +33,31 @@ def get_document(workspace_id: str, document_id: str) -> DocumentRecord | None:
 
 
 def get_documents(workspace_id: str, document_ids: Sequence[str]) -> dict[str, DocumentRecord]:
-    """BatchGetItem (≤ 100 ids); missing ids are absent from the result."""
-    table = get_settings().documents_table
-    found: dict[str, DocumentRecord] = {}
-    pending: dict[str, Any] = {
-        table: {"Keys": [dynamo.serialize(_key(workspace_id, d)) for d in document_ids], "ConsistentRead": True}
+    """Consistent BatchGetItem; missing ids are absent from the result."""
+    items = dynamo.batch_get(get_settings().documents_table, [_key(workspace_id, d) for d in document_ids])
+    records = (DocumentRecord.model_validate(item) for item in items)
+    return {record.id: record for record in records}
+
+
+def mark_uploaded(observed: DocumentRecord) -> DocumentRecord | None:
+    """Record a pending document's upload as `observed` (size, version, content type), on condition that
+    it is still pending; returns the updated record, None if another writer got there first."""
+    changes = {
+        "status": "uploaded",
+        "sizeBytes": observed.size_bytes,
+        "uploadedAt": format_timestamp(observed.uploaded_at or utc_now()),
+        "contentType": observed.content_type,
+        "versionId": observed.version_id,
     }
-    while pending:
-        response = client("dynamodb").batch_get_item(RequestItems=pending)
-        for item in response.get("Responses", {}).get(table, []):
-            record = DocumentRecord.model_validate(dynamo.deserialize(item))
-            found[record.id] = record
-        pending = response.get("UnprocessedKeys") or {}
-    return found
-
-
-def mark_uploaded(document: DocumentRecord, *, size_bytes: int, at: datetime) -> DocumentRecord | None:
-    """pendingUpload → uploaded (conditional); returns the updated record, None if already changed."""
+    changes = {name: value for name, value in changes.items() if value is not None}
     try:
         response = client("dynamodb").update_item(
             TableName=get_settings().documents_table,
-            Key=dynamo.serialize(_key(document.workspace_id, document.id)),
-            UpdateExpression="SET #status = :uploaded, sizeBytes = :size, uploadedAt = :at",
+            Key=dynamo.serialize(_key(observed.workspace_id, observed.id)),
+            UpdateExpression="SET " + ", ".join(f"#{name} = :{name}" for name in changes),
             ConditionExpression="#status = :pending",
-            ExpressionAttributeNames={"#status": "status"},
-            ExpressionAttributeValues=dynamo.values(
-                uploaded="uploaded", pending="pendingUpload", size=size_bytes, at=format_timestamp(at)
-            ),
+            ExpressionAttributeNames={f"#{name}": name for name in changes},
+            ExpressionAttributeValues=dynamo.values(**changes, pending="pendingUpload"),
             ReturnValues="ALL_NEW",
         )
     except ClientError as error:

@@ -55,9 +55,12 @@ def values(**named: Any) -> dict[str, Any]:
     return {f":{name}": serialize_value(value) for name, value in named.items()}
 
 
+def error_code(error: ClientError) -> str:
+    return str(error.response.get("Error", {}).get("Code", ""))
+
+
 def is_condition_failure(error: ClientError) -> bool:
-    code = error.response.get("Error", {}).get("Code", "")
-    return code in ("ConditionalCheckFailedException", "TransactionCanceledException")
+    return error_code(error) in ("ConditionalCheckFailedException", "TransactionCanceledException")
 
 
 def cancellation_reasons(error: ClientError) -> list[str]:
@@ -68,6 +71,44 @@ def get_item(table: str, key: Mapping[str, Any], *, consistent: bool = True) -> 
     response = client("dynamodb").get_item(TableName=table, Key=serialize(key), ConsistentRead=consistent)
     item = response.get("Item")
     return deserialize(item) if item else None
+
+
+def put_new(table: str, item: Mapping[str, Any]) -> dict[str, Any]:
+    """A transaction's Put of an item that must not exist yet."""
+    return {"Put": {"TableName": table, "Item": serialize(item), "ConditionExpression": "attribute_not_exists(pk)"}}
+
+
+def query_all(
+    table: str, *, key_condition: str, expression_values: dict[str, Any], filter_expression: str | None = None
+) -> list[dict[str, Any]]:
+    """Every item of a Query, page after page (for partitions known to stay small)."""
+    request: dict[str, Any] = {
+        "TableName": table,
+        "KeyConditionExpression": key_condition,
+        "ExpressionAttributeValues": expression_values,
+    }
+    if filter_expression:
+        request["FilterExpression"] = filter_expression
+    found: list[dict[str, Any]] = []
+    while True:
+        response = client("dynamodb").query(**request)
+        found.extend(deserialize(item) for item in response.get("Items", []))
+        if not response.get("LastEvaluatedKey"):
+            return found
+        request["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+
+
+def batch_get(table: str, keys: Sequence[Mapping[str, Any]], *, consistent: bool = True) -> list[dict[str, Any]]:
+    """The items at `keys` that exist (BatchGetItem, 100 keys per call, unprocessed keys retried)."""
+    found: list[dict[str, Any]] = []
+    for offset in range(0, len(keys), 100):
+        chunk = [serialize(key) for key in keys[offset : offset + 100]]
+        pending: dict[str, Any] = {table: {"Keys": chunk, "ConsistentRead": consistent}}
+        while pending:
+            response = client("dynamodb").batch_get_item(RequestItems=pending)
+            found.extend(deserialize(item) for item in response.get("Responses", {}).get(table, []))
+            pending = response.get("UnprocessedKeys") or {}
+    return found
 
 
 def transact(operations: Sequence[dict[str, Any]]) -> None:
@@ -105,12 +146,17 @@ def page_query(
     key_attributes: Sequence[str] = ("pk", "sk"),
     index: str | None = None,
     max_queries: int = 10,
+    projection: Sequence[str] = (),
 ) -> tuple[list[dict[str, Any]], dict[str, Any] | None, int]:
     """Items for one page: one Query, more only while a filter thins the page.
 
     Returns (items, the key to resume after the last returned item or None, queries made).
-    `key_attributes` are the table's and the index's key attributes (a resume key needs all of them).
+    `key_attributes` are the table's and the index's key attributes (a resume key needs all of them);
+    `projection`, when given, names the only attributes returned (include the key attributes).
     """
+    names = dict(expression_names or {})
+    if projection:
+        names |= {f"#p{position}": attribute for position, attribute in enumerate(projection)}
     items: list[dict[str, Any]] = []
     exclusive_start = serialize(start_key) if start_key else None
     queries = 0
@@ -127,8 +173,10 @@ def page_query(
             request["IndexName"] = index
         if filter_expression:
             request["FilterExpression"] = filter_expression
-        if expression_names:
-            request["ExpressionAttributeNames"] = expression_names
+        if projection:
+            request["ProjectionExpression"] = ", ".join(f"#p{position}" for position in range(len(projection)))
+        if names:
+            request["ExpressionAttributeNames"] = names
         if exclusive_start:
             request["ExclusiveStartKey"] = exclusive_start
         response = client("dynamodb").query(**request)

@@ -97,6 +97,13 @@ def get_run(workspace_id: str, run_id: str) -> RunRecord | None:
     return RunRecord.model_validate(item) if item else None
 
 
+def get_runs(workspace_id: str, run_ids: Sequence[str]) -> dict[str, RunRecord]:
+    """The runs among `run_ids` that exist in this workspace (consistent BatchGetItem)."""
+    items = dynamo.batch_get(get_settings().runs_table, [run_key(workspace_id, run_id) for run_id in run_ids])
+    records = (RunRecord.model_validate(item) for item in items)
+    return {record.id: record for record in records}
+
+
 def transition(
     run: RunRecord,
     target: RunStatus,
@@ -246,8 +253,9 @@ def list_runs(
     return [RunRecord.model_validate(item) for item in records], resume, queries
 
 
-def count_runs(workspace_id: str) -> int:
-    """Total runs of a workspace (Select=COUNT pages; only on request)."""
+def count_runs(workspace_id: str, *, at_most: int) -> int | None:
+    """How many runs the workspace has, or None when it has more than `at_most` (Select=COUNT pages,
+    reading at most `at_most` + 1 items, so the cost is bounded whatever the workspace's size)."""
     total, start = 0, None
     while True:
         request: dict[str, Any] = {
@@ -255,12 +263,15 @@ def count_runs(workspace_id: str) -> int:
             "KeyConditionExpression": "pk = :partition AND begins_with(sk, :prefix)",
             "ExpressionAttributeValues": dynamo.values(partition=f"WS#{workspace_id}", prefix="RUN#"),
             "Select": "COUNT",
+            "Limit": at_most + 1 - total,
         }
         if start:
             request["ExclusiveStartKey"] = start
         response = client("dynamodb").query(**request)
         total += int(response.get("Count", 0))
         start = response.get("LastEvaluatedKey")
+        if total > at_most:
+            return None
         if not start:
             return total
 

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
-from pydantic import AliasChoices, AliasGenerator, BaseModel, ConfigDict, Field, PlainSerializer
+from pydantic import AliasChoices, AliasGenerator, BaseModel, ConfigDict, Field, PlainSerializer, ValidationError
 from pydantic.alias_generators import to_camel
+
+from runs.errors import FieldError, ValidationFailed
+
+ModelT = TypeVar("ModelT", bound=BaseModel)
 
 
 def _either_spelling(name: str) -> AliasChoices:
@@ -79,3 +83,21 @@ class Problem(ResponseModel):
     code: str
     request_id: str | None
     errors: list[ProblemError]
+
+
+def validate(model: type[ModelT], data: Any) -> ModelT:
+    """`model.model_validate(data)`; raises ValidationFailed (422) with an `errors[]` path per pydantic issue."""
+    try:
+        return model.model_validate(data)
+    except ValidationError as error:
+        raise ValidationFailed(
+            "The request is not valid.",
+            errors=[
+                FieldError(
+                    path=".".join(str(part) for part in issue["loc"]) or "body",
+                    message=issue["msg"],
+                    code=issue["type"],
+                )
+                for issue in error.errors(include_url=False, include_input=False)
+            ],
+        ) from None

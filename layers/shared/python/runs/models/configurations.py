@@ -37,7 +37,20 @@ class ConfigurationRecord(RecordModel):
         return json.dumps(document, separators=(",", ":"), ensure_ascii=False)
 
 
-class ConfigurationResource(ResponseModel):
+class ConfigurationSummaryRecord(RecordModel):
+    """A stored configuration without its document: what a list reads (a document may hold 350 KB)."""
+
+    id: str
+    workspace_id: str
+    name: str
+    created_at: Timestamp
+    created_by: str | None = None
+
+
+class ConfigurationSummary(ResponseModel):
+    """A configuration in a list: everything but the document (GET /configurations/{id} has it), so a page
+    of 200 stays far below Lambda's 6 MB response limit."""
+
     id: str
     object: Literal["configuration"] = "configuration"
     workspace_id: str
@@ -46,9 +59,12 @@ class ConfigurationResource(ResponseModel):
     built_in: bool
     created_at: Timestamp | None
     created_by: str | None
+
+
+class ConfigurationResource(ConfigurationSummary):
     document: dict[str, Any]
 
 
 class ConfigurationPage(ResponseModel):
-    items: list[ConfigurationResource]
+    items: list[ConfigurationSummary]
     meta: PageMeta

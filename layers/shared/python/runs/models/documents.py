@@ -7,27 +7,24 @@ from typing import Annotated, Literal
 from pydantic import Field, field_validator
 
 from runs.models.base import PageMeta, RecordModel, RequestModel, ResponseModel, Timestamp
+from runs.models.files import clean_filename
 
 DocumentStatus = Literal["pendingUpload", "uploaded"]
-SUPPORTED_EXTENSIONS = (".xlsx", ".xlsm", ".xls", ".csv")
-
-
-def check_filename(name: str) -> str:
-    """A plain file name (no folders, no control characters) with a supported extension."""
-    cleaned = name.strip()
-    if not cleaned or any(ch in cleaned for ch in "/\\") or any(ord(ch) < 32 for ch in cleaned):
-        raise ValueError("must be a plain file name without folders or control characters")
-    if not cleaned.lower().endswith(SUPPORTED_EXTENSIONS):
-        raise ValueError(f"must end with one of {', '.join(SUPPORTED_EXTENSIONS)}")
-    return cleaned
+Sha256 = Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
 
 
 class DocumentCreateRequest(RequestModel):
     filename: Annotated[str, Field(min_length=1, max_length=255)]
-    content_type: Annotated[str, Field(min_length=1, max_length=200)] = "application/octet-stream"
+    content_type: Annotated[str, Field(min_length=1, max_length=200)] | None = Field(
+        default=None,
+        description="Ignored: the content type comes from the file name's extension and, once uploaded, its bytes",
+    )
     size_bytes: Annotated[int, Field(ge=1)]
+    sha256: Sha256 | None = Field(
+        default=None, description="Hex SHA-256 of the file: S3 then refuses an upload of any other bytes"
+    )
 
-    _filename_ok = field_validator("filename")(check_filename)
+    _filename_ok = field_validator("filename")(clean_filename)
 
 
 class DocumentListQuery(RequestModel):
@@ -44,6 +41,8 @@ class DocumentRecord(RecordModel):
     sha256: str | None = None
     status: DocumentStatus
     object_key: str
+    # The S3 object version seen when the upload was recorded: runs read exactly these bytes.
+    version_id: str | None = None
     created_at: Timestamp
     uploaded_at: Timestamp | None = None
     created_by: str | None = None
@@ -64,7 +63,7 @@ class DocumentResource(ResponseModel):
 
     @classmethod
     def from_record(cls, record: DocumentRecord) -> DocumentResource:
-        return cls.model_validate(record.model_dump(exclude={"object_key"}))
+        return cls.model_validate(record.model_dump(exclude={"object_key", "version_id"}))
 
 
 class UploadInstructions(ResponseModel):

@@ -90,7 +90,10 @@ class RunListQuery(RequestModel):
     created_before: datetime | None = None
     q: Annotated[str, Field(min_length=1, max_length=200)] | None = None
     sort: Literal["createdAt", "-createdAt"] = "-createdAt"
-    include_total: bool = False
+    include_total: bool = Field(
+        default=False,
+        description="Count the workspace's runs (no filters): exact up to 1000; null beyond, or with filters",
+    )
 
 
 # ---- stored record --------------------------------------------------------------------------------
@@ -118,6 +121,8 @@ class RunInputRecord(RecordModel):
     size_bytes: int | None = None
     sha256: str | None = None
     object_key: str
+    # The exact object version the run was created on: every read of the input passes it to S3.
+    version_id: str | None = None
     input_sheet_names: list[str] | None = None
 
 

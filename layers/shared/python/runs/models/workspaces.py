@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import Field
+from pydantic import AwareDatetime, Field
 
 from runs.auth import Role
 from runs.models.base import PageMeta, RecordModel, RequestModel, ResponseModel, Timestamp
@@ -17,6 +17,7 @@ class WorkspaceCreateRequest(RequestModel):
 class ApiKeyCreateRequest(RequestModel):
     name: Annotated[str, Field(min_length=1, max_length=200)]
     role: Role
+    expires_at: AwareDatetime | None = Field(default=None, description="The key stops working at this time (future)")
 
 
 class WorkspaceRecord(RecordModel):
@@ -27,16 +28,22 @@ class WorkspaceRecord(RecordModel):
 
 
 class ApiKeyRecord(RecordModel):
-    """The key itself (pk KEY#<keyId>): only a hash of the secret is stored."""
+    """A key as the authorizer reads it: only a hash of the secret is stored.
+
+    Workspace keys live at `KEY#<keyId>`/`KEY`, platform-admin keys at `PLATFORM#KEYS`/`KEY#<keyId>`: being
+    a platform admin is where the item lives, never an attribute a writer could set.
+    """
 
     key_id: str
     name: str
     secret_hash: str
-    platform_admin: bool = False
     roles: dict[str, Role] = {}
     created_at: Timestamp
     created_by: str | None = None
+    expires_at: Timestamp | None = None
+    last_used_at: Timestamp | None = None
     revoked_at: Timestamp | None = None
+    revoked_by: str | None = None
 
 
 class ApiKeyMembershipRecord(RecordModel):
@@ -48,6 +55,7 @@ class ApiKeyMembershipRecord(RecordModel):
     role: Role
     created_at: Timestamp
     created_by: str | None = None
+    expires_at: Timestamp | None = None
 
 
 class WorkspaceResource(ResponseModel):
@@ -72,13 +80,32 @@ class ApiKeyResource(ResponseModel):
     role: Role
     created_at: Timestamp
     created_by: str | None
+    expires_at: Timestamp | None
+    last_used_at: Timestamp | None = Field(description="Recorded at most once an hour")
 
 
 class ApiKeyCreatedResource(ResponseModel):
     api_key: ApiKeyResource
-    secret: str = Field(description="`<keyId>.<secret>`; shown only once")
+    secret: str = Field(description="`rk_live_<keyId>.<secret>`; shown only once, never stored")
 
 
 class ApiKeyPage(ResponseModel):
     items: list[ApiKeyResource]
+    meta: PageMeta
+
+
+class PlatformApiKeyResource(ResponseModel):
+    """A platform-admin key: admin in every workspace, minted only by `python -m runs.admin`."""
+
+    key_id: str
+    object: Literal["platformApiKey"] = "platformApiKey"
+    name: str
+    created_at: Timestamp
+    created_by: str | None
+    expires_at: Timestamp | None
+    last_used_at: Timestamp | None = Field(description="Recorded at most once an hour")
+
+
+class PlatformApiKeyPage(ResponseModel):
+    items: list[PlatformApiKeyResource]
     meta: PageMeta

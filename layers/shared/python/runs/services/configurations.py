@@ -8,14 +8,14 @@ from normalizer.config import DEFAULT_CONFIGURATION, Configuration
 from runs.auth import Principal
 from runs.dal import configurations as store
 from runs.errors import ConfigurationNotFound, PayloadTooLarge
-from runs.http import validate
 from runs.ids import is_valid_id, new_id
-from runs.models.base import PageMeta, utc_now
+from runs.models.base import PageMeta, utc_now, validate
 from runs.models.configurations import (
     DEFAULT_CONFIGURATION_ID,
     ConfigurationPage,
     ConfigurationRecord,
     ConfigurationResource,
+    ConfigurationSummary,
 )
 from runs.services.paging import filters_fingerprint, make_cursor, read_cursor
 
@@ -94,7 +94,10 @@ def list_configurations(workspace_id: str, *, limit: int, cursor: str | None) ->
     records, resume = store.list_configurations(workspace_id, limit=limit, start_key=start)
     active = store.get_active_configuration_id(workspace_id)
     return ConfigurationPage(
-        items=[_resource(r, active) for r in records],
+        items=[
+            ConfigurationSummary(**record.model_dump(), active=record.id == active, built_in=False)
+            for record in records
+        ],
         meta=PageMeta(limit=limit, has_more=resume is not None, next_cursor=make_cursor(resume, fingerprint)),
     )
 

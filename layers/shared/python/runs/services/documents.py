@@ -13,7 +13,7 @@ from runs import storage
 from runs.auth import Principal
 from runs.constants import INPUT_KEY_TEMPLATE
 from runs.dal import documents as store
-from runs.errors import DocumentNotFound, FieldError, PayloadTooLarge, ValidationFailed
+from runs.errors import DocumentNotFound, FieldError, PayloadTooLarge, UnsupportedMediaType, ValidationFailed
 from runs.ids import is_valid_id, new_id
 from runs.models.base import PageMeta, utc_now
 from runs.models.documents import (
@@ -23,8 +23,9 @@ from runs.models.documents import (
     DocumentRecord,
     DocumentResource,
     UploadInstructions,
-    check_filename,
 )
+from runs.models.files import SNIFF_BYTES, clean_filename, content_type_of_file, content_type_of_name
+from runs.models.files import UNKNOWN as UNKNOWN_CONTENT_TYPE
 from runs.services.paging import filters_fingerprint, make_cursor, read_cursor
 from runs.settings import get_settings
 
@@ -37,9 +38,17 @@ class UploadedFile:
     content_type: str
     content: bytes
 
+    def fingerprint(self) -> str:
+        """What identifies this upload for Idempotency-Key: its parsed name and bytes, never the multipart
+        boundary (a client picks a new one for every attempt)."""
+        digest = hashlib.sha256(self.content).hexdigest()
+        return hashlib.sha256(f"multipart/form-data\n{self.filename}\n{digest}".encode()).hexdigest()
+
 
 def parse_multipart_file(content_type_header: str, body: bytes) -> UploadedFile:
-    """The `file` part of a multipart/form-data body; raises ValidationFailed / PayloadTooLarge."""
+    """The `file` part of a multipart/form-data body, its name cleaned and its content type taken from its
+    bytes and extension. Raises ValidationFailed, PayloadTooLarge, and UnsupportedMediaType (415) for bytes
+    that are no spreadsheet or not the kind the name says."""
     message = BytesParser(policy=HTTP).parsebytes(
         b"Content-Type: " + content_type_header.encode("latin-1", "replace") + b"\r\n\r\n" + body
     )
@@ -56,12 +65,15 @@ def parse_multipart_file(content_type_header: str, body: bytes) -> UploadedFile:
             raise PayloadTooLarge(
                 f"Direct uploads are limited to {MULTIPART_FILE_LIMIT} bytes; use a presigned upload for larger files."
             )
-        raw_name = part.get_filename() or ""
         try:
-            filename = check_filename(raw_name)
+            filename = clean_filename(part.get_filename() or "")
         except ValueError as error:
             raise _invalid("file.filename", str(error), "value_error") from None
-        return UploadedFile(filename, part.get_content_type() or "application/octet-stream", content)
+        try:
+            content_type = content_type_of_file(content[:SNIFF_BYTES], filename)
+        except ValueError as error:
+            raise UnsupportedMediaType(f"The file {filename} cannot be used: {error}.") from None
+        return UploadedFile(filename, content_type, content)
     raise _invalid("file", "a form field named 'file' is required", "missing")
 
 
@@ -76,7 +88,10 @@ def _object_key(workspace_id: str, document_id: str, filename: str) -> str:
 def create_presigned(
     principal: Principal, workspace_id: str, request: DocumentCreateRequest
 ) -> DocumentCreatedResource:
-    """A `pendingUpload` document and a POST policy limited to its declared size."""
+    """A `pendingUpload` document and a POST policy limited to its declared size (and checksum, if given).
+
+    The content type comes from the extension until the bytes are seen.
+    """
     settings = get_settings()
     if request.size_bytes > settings.max_document_bytes:
         raise PayloadTooLarge(f"Documents are limited to {settings.max_document_bytes} bytes.")
@@ -85,14 +100,17 @@ def create_presigned(
         id=document_id,
         workspace_id=workspace_id,
         filename=request.filename,
-        content_type=request.content_type,
+        content_type=content_type_of_name(request.filename),
         size_bytes=request.size_bytes,
+        sha256=request.sha256,
         status="pendingUpload",
         object_key=_object_key(workspace_id, document_id, request.filename),
         created_at=utc_now(),
         created_by=principal.key_id,
     )
-    post = storage.presign_upload(record.object_key, content_type=request.content_type, max_bytes=request.size_bytes)
+    post = storage.presign_upload(
+        record.object_key, content_type=record.content_type, max_bytes=request.size_bytes, sha256_hex=request.sha256
+    )
     store.put_document(record)
     return DocumentCreatedResource(
         document=DocumentResource.from_record(record),
@@ -103,10 +121,14 @@ def create_presigned(
 
 
 def create_uploaded(principal: Principal, workspace_id: str, upload: UploadedFile) -> DocumentCreatedResource:
-    """Store a small file directly; the document is `uploaded` at once."""
+    """Store a small file directly; the document is `uploaded` at once, pinned to the object version stored."""
     document_id = new_id()
     now = utc_now()
     digest = hashlib.sha256(upload.content).digest()
+    object_key = _object_key(workspace_id, document_id, upload.filename)
+    version_id = storage.put_object(
+        object_key, upload.content, content_type=upload.content_type, sha256_b64=base64.b64encode(digest).decode()
+    )
     record = DocumentRecord(
         id=document_id,
         workspace_id=workspace_id,
@@ -115,42 +137,56 @@ def create_uploaded(principal: Principal, workspace_id: str, upload: UploadedFil
         size_bytes=len(upload.content),
         sha256=digest.hex(),
         status="uploaded",
-        object_key=_object_key(workspace_id, document_id, upload.filename),
+        object_key=object_key,
+        version_id=version_id,
         created_at=now,
         uploaded_at=now,
         created_by=principal.key_id,
-    )
-    storage.put_object(
-        record.object_key,
-        upload.content,
-        content_type=upload.content_type,
-        sha256_b64=base64.b64encode(digest).decode(),
     )
     store.put_document(record)
     return DocumentCreatedResource(document=DocumentResource.from_record(record), upload=None)
 
 
-def refresh_upload_status(record: DocumentRecord) -> DocumentRecord:
-    """A pending document becomes `uploaded` once its object exists (checked on read)."""
+def observe_upload(record: DocumentRecord) -> DocumentRecord:
+    """A pending document as it is once its object exists: `uploaded`, with the object's size, version and
+    content type (from its first bytes; `application/octet-stream` when they are not what the name says).
+    Reads S3 (one ranged GET), writes nothing."""
     if record.status != "pendingUpload":
         return record
-    size = storage.object_size(record.object_key)
-    if size is None:
+    found = storage.read_head(record.object_key, length=SNIFF_BYTES)
+    if found is None:
         return record
-    updated = store.mark_uploaded(record, size_bytes=size, at=utc_now())
-    return updated or store.get_document(record.workspace_id, record.id) or record
+    try:
+        content_type = content_type_of_file(found.head, record.filename)
+    except ValueError:
+        content_type = UNKNOWN_CONTENT_TYPE
+    return record.model_copy(
+        update={
+            "status": "uploaded",
+            "size_bytes": found.size,
+            "version_id": found.version_id,
+            "content_type": content_type,
+            "uploaded_at": utc_now(),
+        }
+    )
 
 
-def get_document_record(workspace_id: str, document_id: str) -> DocumentRecord:
-    """Raises DocumentNotFound (also for malformed ids)."""
-    record = store.get_document(workspace_id, document_id) if is_valid_id(document_id) else None
-    if record is None:
-        raise DocumentNotFound(f"Document {document_id} not found.")
-    return refresh_upload_status(record)
+def record_upload(record: DocumentRecord) -> DocumentRecord:
+    """`observe_upload`, persisted (conditional on the document still being pending): from then on every
+    run of the document reads the version recorded here."""
+    observed = observe_upload(record)
+    if observed is record:
+        return record
+    return store.mark_uploaded(observed) or store.get_document(record.workspace_id, record.id) or observed
 
 
 def get_document(workspace_id: str, document_id: str) -> DocumentResource:
-    return DocumentResource.from_record(get_document_record(workspace_id, document_id))
+    """The document as it is now (an upload is observed, not recorded); raises DocumentNotFound (also for
+    malformed ids)."""
+    record = store.get_document(workspace_id, document_id) if is_valid_id(document_id) else None
+    if record is None:
+        raise DocumentNotFound(f"Document {document_id} not found.")
+    return DocumentResource.from_record(observe_upload(record))
 
 
 def list_documents(workspace_id: str, *, limit: int, cursor: str | None) -> DocumentPage:

@@ -34,12 +34,14 @@ def get_input(workspace_id: str, run_id: str) -> RunInput:
 
 
 def download_input(workspace_id: str, run_id: str) -> DownloadLink:
-    """A presigned GET of the run's input, whatever the run's status. Raises RunNotFound."""
+    """A presigned GET of the run's input (the object version the run was created on), whatever the run's
+    status. Raises RunNotFound."""
     run = get_run_record(workspace_id, run_id)
     return _link(
         run.input.object_key,
         content_disposition=content_disposition.attachment(run.input.filename),
         content_type=run.input.content_type,
+        version_id=run.input.version_id,
     )
 
 
@@ -94,8 +96,12 @@ def replace_output(principal: Principal, workspace_id: str, run_id: str, upload:
     raise ConcurrentUpdate()
 
 
-def _link(key: str, *, content_disposition: str, content_type: str | None) -> DownloadLink:
-    presigned = storage.presign_download(key, content_disposition=content_disposition, content_type=content_type)
+def _link(
+    key: str, *, content_disposition: str, content_type: str | None, version_id: str | None = None
+) -> DownloadLink:
+    presigned = storage.presign_download(
+        key, content_disposition=content_disposition, content_type=content_type, version_id=version_id
+    )
     return DownloadLink(url=presigned.url, expires_at=presigned.expires_at)
 
 

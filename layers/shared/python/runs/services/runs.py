@@ -9,17 +9,20 @@ from runs.dal import documents as documents_store
 from runs.dal import runs as store
 from runs.dal.runs import NewEvent, RunFilter
 from runs.errors import (
+    ApiError,
     ConcurrentUpdate,
     DocumentNotFound,
     DocumentNotReady,
     FieldError,
     RunNotCancellable,
     RunNotFound,
+    UnsupportedMediaType,
     ValidationFailed,
 )
-from runs.ids import id_ceiling, id_floor, is_valid_id, new_id
+from runs.ids import RANDOM_IDS, IdSource, id_ceiling, id_floor, is_valid_id
 from runs.models.base import PageMeta, format_timestamp, utc_now
 from runs.models.documents import DocumentRecord
+from runs.models.files import UNKNOWN as UNKNOWN_CONTENT_TYPE
 from runs.models.runs import (
     RunBatchCreateRequest,
     RunCreateOptions,
@@ -32,12 +35,14 @@ from runs.models.runs import (
     RunResource,
 )
 from runs.services import configurations
-from runs.services.documents import refresh_upload_status
+from runs.services.documents import record_upload
 from runs.services.paging import filters_fingerprint, make_cursor, read_cursor
 from runs.transitions import CANCELLABLE
 
 RUNS_PER_TRANSACTION = 50  # two writes per run (run + run.queued event), 100 per transaction
 MAX_TRANSITION_ATTEMPTS = 5
+# includeTotal counts at most this many runs (a bounded read); a bigger workspace gets totalCount null.
+MAX_TOTAL_COUNT = 1000
 
 
 def _new_run(
@@ -47,9 +52,10 @@ def _new_run(
     configuration_id: str | None,
     options: RunCreateOptions,
     now: datetime,
+    run_id: str,
 ) -> RunRecord:
     return RunRecord(
-        id=new_id(),
+        id=run_id,
         workspace_id=workspace_id,
         configuration_id=configuration_id,
         operation=options.operation,
@@ -70,6 +76,7 @@ def _new_run(
             size_bytes=document.size_bytes,
             sha256=document.sha256,
             object_key=document.object_key,
+            version_id=document.version_id,
         ),
         event_seq=1,
     )
@@ -80,45 +87,72 @@ def _queued_event(run: RunRecord) -> NewEvent:
 
 
 def _ready_document(document: DocumentRecord | None, document_id: str) -> DocumentRecord:
+    """The document, its upload recorded (version, size, type); raises DocumentNotFound, DocumentNotReady,
+    and UnsupportedMediaType when its bytes are not the spreadsheet its name says."""
     if document is None:
         raise DocumentNotFound(f"Document {document_id} not found.")
-    document = refresh_upload_status(document)
+    document = record_upload(document)
     if document.status != "uploaded":
         raise DocumentNotReady(f"Document {document_id} has not been uploaded yet.")
+    if document.content_type == UNKNOWN_CONTENT_TYPE:
+        raise UnsupportedMediaType(f"Document {document_id} is not the spreadsheet its name says; upload it again.")
     return document
 
 
-def create_run(principal: Principal, workspace_id: str, request: RunCreateRequest) -> RunResource:
+def create_run(
+    principal: Principal, workspace_id: str, request: RunCreateRequest, ids: IdSource = RANDOM_IDS
+) -> RunResource:
     """Queue one run. Raises DocumentNotFound, DocumentNotReady, ConfigurationNotFound."""
     document_id = request.input_document_id
     document = _ready_document(documents_store.get_document(workspace_id, document_id), document_id)
-    configuration_id = configurations.resolve_for_run(workspace_id, request.configuration_id)
-    now = utc_now()
-    run = _new_run(principal, workspace_id, document, configuration_id, request.options, now)
-    store.create_runs([(run, _queued_event(run))], now)
-    return RunResource.from_record(run)
+    return _queue(principal, workspace_id, [document], request.configuration_id, request.options, ids)[0]
 
 
-def create_batch(principal: Principal, workspace_id: str, request: RunBatchCreateRequest) -> list[RunResource]:
+def create_batch(
+    principal: Principal, workspace_id: str, request: RunBatchCreateRequest, ids: IdSource = RANDOM_IDS
+) -> list[RunResource]:
     """Queue one run per document, in request order; every document is checked before any run is written."""
     found = documents_store.get_documents(workspace_id, request.document_ids)
     problems: list[FieldError] = []
+    first_error: type[ApiError] | None = None
     ready: list[DocumentRecord] = []
     for index, document_id in enumerate(request.document_ids):
         try:
             ready.append(_ready_document(found.get(document_id), document_id))
-        except (DocumentNotFound, DocumentNotReady) as error:
+        except (DocumentNotFound, DocumentNotReady, UnsupportedMediaType) as error:
             problems.append(FieldError(f"documentIds.{index}", error.detail, error.code))
-    if problems:
-        first = problems[0].code
-        error_type = DocumentNotFound if first == DocumentNotFound.code else DocumentNotReady
-        raise error_type("No run was queued: " + "; ".join(p.message for p in problems), errors=problems)
-    configuration_id = configurations.resolve_for_run(workspace_id, request.configuration_id)
+            first_error = first_error or type(error)
+    if first_error is not None:
+        raise first_error("No run was queued: " + "; ".join(p.message for p in problems), errors=problems)
+    return _queue(principal, workspace_id, ready, request.configuration_id, request.options, ids)
+
+
+def _queue(
+    principal: Principal,
+    workspace_id: str,
+    documents: list[DocumentRecord],
+    configuration_id: str | None,
+    options: RunCreateOptions,
+    ids: IdSource,
+) -> list[RunResource]:
+    """Write a queued run per document, `RUNS_PER_TRANSACTION` per transaction.
+
+    A retry of an idempotent request derives the same run ids, so it writes only the runs that a failed
+    attempt did not (a batch that failed after its first transaction) and answers with all of them.
+    """
+    resolved_configuration = configurations.resolve_for_run(workspace_id, configuration_id)
     now = utc_now()
-    runs = [_new_run(principal, workspace_id, document, configuration_id, request.options, now) for document in ready]
-    for offset in range(0, len(runs), RUNS_PER_TRANSACTION):
-        store.create_runs([(run, _queued_event(run)) for run in runs[offset : offset + RUNS_PER_TRANSACTION]], now)
-    return [RunResource.from_record(run) for run in runs]
+    planned = [
+        _new_run(
+            principal, workspace_id, document, resolved_configuration, options, now, ids.new_id(f"run#{document.id}")
+        )
+        for document in documents
+    ]
+    written = store.get_runs(workspace_id, [run.id for run in planned]) if ids.retry else {}
+    missing = [run for run in planned if run.id not in written]
+    for offset in range(0, len(missing), RUNS_PER_TRANSACTION):
+        store.create_runs([(run, _queued_event(run)) for run in missing[offset : offset + RUNS_PER_TRANSACTION]], now)
+    return [RunResource.from_record(written.get(run.id, run)) for run in planned]
 
 
 def get_run_record(workspace_id: str, run_id: str) -> RunRecord:
@@ -168,7 +202,7 @@ def list_runs(workspace_id: str, query: RunListQuery) -> RunPage:
         start_key=start,
     )
     unfiltered = not any(v for k, v in filters.items() if k != "sort")
-    total = store.count_runs(workspace_id) if query.include_total and unfiltered else None
+    total = store.count_runs(workspace_id, at_most=MAX_TOTAL_COUNT) if query.include_total and unfiltered else None
     return RunPage(
         items=[RunResource.from_record(record) for record in records],
         meta=PageMeta(
