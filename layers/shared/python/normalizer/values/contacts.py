@@ -5,9 +5,11 @@ Decisions where the spec is silent:
   labels; whitespace and , ; < > ( ) [ ] \\ " are not allowed anywhere. The whole address is
   lower-cased (also the local part, which real mail systems treat case-insensitively).
 - Phone: after removing spaces (also tabs, newlines, no-break spaces), dots, dashes and brackets
-  ( ) [ ], what remains must be an optional leading "+" and 7-15 ASCII digits.
-  Output keeps the "+" if there was one, then the digits. Extensions ("x123", "ext. 4") and
-  letters are invalid. A number cell is read via its text form.
+  ( ) [ ], what remains must be an optional leading "+" and 7-15 ASCII digits. A number with a "+",
+  and every number when the configuration has a `defaultRegion`, is then checked and written in
+  E.164 by libphonenumber's rules (`phones`); any other number is written as its "+" and digits.
+  Extensions ("x123", "ext. 4") and letters are invalid: neither written form can hold an extension,
+  and dropping it would lose part of the value. A number cell is read via its text form.
 """
 
 from __future__ import annotations
@@ -15,7 +17,8 @@ from __future__ import annotations
 import re
 
 from normalizer.values.cells import CellValue
-from normalizer.values.columns import INVALID, Parsed, indices_of
+from normalizer.values.columns import INVALID, Parsed, TextsParser, indices_of
+from normalizer.values.phones import E164Numbers
 
 _EMAIL = re.compile(r'[^\s@,;<>()\[\]\\"]+@[^\s@,;<>()\[\]\\".]+(?:\.[^\s@,;<>()\[\]\\".]+)+')
 _PHONE_SEPARATOR_BYTES = b" \t\n\r.-()[]"
@@ -76,6 +79,25 @@ def parse_phone_texts(texts: list[str]) -> list[Parsed]:
     return parsed
 
 
+def phone_texts_parser(region: str | None) -> TextsParser:
+    """`parse_phone_texts` then, for numbers with a "+" (all numbers with a `region`), E.164 as
+    libphonenumber writes it, or INVALID when libphonenumber finds the number invalid.
+
+    Keeps the calling codes it has seen (use one per column). Raises ValueError for an unknown region.
+    """
+    e164 = E164Numbers(region)
+
+    def parse_texts(texts: list[str]) -> list[Parsed]:
+        parsed = parse_phone_texts(texts)
+        positions = [index for index, number in enumerate(parsed) if type(number) is str and number]
+        if positions and (region is not None or any(parsed[index][0] == "+" for index in positions)):  # type: ignore[index]
+            for index, number in zip(positions, e164.convert([parsed[index] for index in positions]), strict=True):  # type: ignore[misc]
+                parsed[index] = number
+        return parsed
+
+    return parse_texts
+
+
 def email_failure_message(value: CellValue) -> str:
     """Why a value is not an e-mail address, in one sentence."""
     return "Not a valid e-mail address."
@@ -83,4 +105,6 @@ def email_failure_message(value: CellValue) -> str:
 
 def phone_failure_message(value: CellValue) -> str:
     """Why a value is not a phone number, in one sentence."""
+    if isinstance(value, str) and parse_phone_text(value) is not INVALID:
+        return "Not a valid phone number in its country's numbering plan."
     return "Not a valid phone number (7 to 15 digits, optionally with a leading +)."
