@@ -106,16 +106,11 @@ def typed_column_parser(
         texts: list[str] = []
         text_positions: list[int] = []
         for index, value in enumerate(values):
-            if type(value) is str or isinstance(value, str):
-                text = str(value) if transform is None else transform(str(value))
-                if not text or (check_blank and text.isspace()):
-                    append(None)
-                    continue
-                texts.append(text)
-                text_positions.append(index)
-                append(None)
+            if type(value) is str:
+                text = value if transform is None else transform(value)
             elif value is None:
                 append(None)
+                continue
             else:
                 parsed = parse_cell(value)
                 if parsed is INVALID:
@@ -123,6 +118,11 @@ def typed_column_parser(
                     append(cell_text(value))
                 else:
                     append(parsed)
+                continue
+            append(None)
+            if text and not (check_blank and text.isspace()):
+                texts.append(text)
+                text_positions.append(index)
         if texts:
             text_failed = False
             for index, parsed in zip(text_positions, parse_texts(texts), strict=True):

@@ -63,37 +63,38 @@ def parse_email_texts(texts: list[str]) -> list[Parsed]:
     return parsed
 
 
-def parse_phone_texts(texts: list[str]) -> list[Parsed]:
-    """`parse_phone_text` over a column: one translate for the whole column, one regex when all are valid."""
+def compact_phone_texts(texts: list[str]) -> list[str]:
+    """The compact form of each phone text ("+" if given, then the digits), "" where the text is no
+    7-15 digit phone number: one translate for the whole column, one regex when all are valid."""
     joined = _COLUMN_JOINER.join(texts)
     if not joined.isascii() or joined.count(_COLUMN_JOINER) != len(texts) - 1:
         # non-ASCII separators need the str path; a NUL inside a text would shift the split
-        return list(map(parse_phone_text, texts))
+        return [number if type(number) is str else "" for number in map(parse_phone_text, texts)]
     compact = joined.encode("ascii").translate(None, _PHONE_SEPARATOR_BYTES).decode("ascii")
     numbers = compact.split(_COLUMN_JOINER)
     if not _COMPACT_PHONE_COLUMN.fullmatch(compact):
-        return [number if _COMPACT_PHONE.fullmatch(number) else INVALID for number in numbers]
-    parsed = list[Parsed](numbers)
-    for index in indices_of(numbers, ""):
+        return [number if _COMPACT_PHONE.fullmatch(number) else "" for number in numbers]
+    return numbers
+
+
+def parse_phone_texts(texts: list[str]) -> list[Parsed]:
+    """`parse_phone_text` over a column (see `compact_phone_texts`)."""
+    parsed = list[Parsed](compact_phone_texts(texts))
+    for index in indices_of(parsed, ""):
         parsed[index] = INVALID
     return parsed
 
 
 def phone_texts_parser(region: str | None) -> TextsParser:
-    """`parse_phone_texts` then, for numbers with a "+" (all numbers with a `region`), E.164 as
-    libphonenumber writes it, or INVALID when libphonenumber finds the number invalid.
+    """`parse_phone_texts`, then E.164 as libphonenumber writes it for numbers with a "+" (and for
+    all numbers with a `region`), INVALID when libphonenumber finds the number invalid.
 
     Keeps the calling codes it has seen (use one per column). Raises ValueError for an unknown region.
     """
     e164 = E164Numbers(region)
 
     def parse_texts(texts: list[str]) -> list[Parsed]:
-        parsed = parse_phone_texts(texts)
-        positions = [index for index, number in enumerate(parsed) if type(number) is str and number]
-        if positions and (region is not None or any(parsed[index][0] == "+" for index in positions)):  # type: ignore[index]
-            for index, number in zip(positions, e164.convert([parsed[index] for index in positions]), strict=True):  # type: ignore[misc]
-                parsed[index] = number
-        return parsed
+        return e164.convert(compact_phone_texts(texts))
 
     return parse_texts
 

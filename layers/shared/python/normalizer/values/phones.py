@@ -69,13 +69,14 @@ def _desc_pattern(desc: object | None) -> str | None:
 
 
 def _valid_in_region(metadata: PhoneMetadata) -> str | None:
-    """`_number_type_helper(...) != UNKNOWN` as a pattern; None if no number is valid there."""
+    """`_number_type_helper(...) != UNKNOWN` as a pattern; None if no number is valid there. The order
+    of the types does not change the answer; fixed line and mobile come first as the likeliest."""
     general = _desc_pattern(metadata.general_desc)
     if general is None:
         return None
-    names = [*_TYPE_DESCS, "fixed_line"]
+    names = ["fixed_line", *_TYPE_DESCS]
     if not metadata.same_mobile_and_fixed_line_pattern:
-        names.append("mobile")
+        names.insert(1, "mobile")
     types = [pattern for name in names if (pattern := _desc_pattern(getattr(metadata, name, None))) is not None]
     if not types:
         return None
@@ -85,23 +86,20 @@ def _valid_in_region(metadata: PhoneMetadata) -> str | None:
 @functools.cache
 def _valid_national(country_code: int) -> str | None:
     """`is_valid_number` for a national significant number of a calling code, as a pattern: the region
-    is chosen as `region_code_for_number` does (leading digits, else the first region it is valid in)."""
-    alternatives: list[str] = []
-    earlier_leading: list[str] = []
-    for region in COUNTRY_CODE_TO_REGION_CODE.get(country_code, ()):
+    is the first (in the calling code's order) whose leading digits match, or, for a region without
+    leading digits, in which the number is valid (`region_code_for_number`); then it must be valid there.
+    """
+    rest = "(?!)"
+    for region in reversed(COUNTRY_CODE_TO_REGION_CODE.get(country_code, ())):
         metadata = _metadata(region, country_code)
         if metadata is None:
             continue
-        not_earlier = "".join(f"(?!{leading})" for leading in earlier_leading)
-        valid = _valid_in_region(metadata)
+        valid = _valid_in_region(metadata) or "(?!)"
         leading = metadata.leading_digits
-        if leading is not None:
-            if valid is not None:
-                alternatives.append(f"{not_earlier}(?=(?:{leading}))" + valid)
-            earlier_leading.append(f"(?:{leading})")
-        elif valid is not None:
-            alternatives.append(not_earlier + valid)
-    return "|".join(f"(?:{alternative})" for alternative in alternatives) or None
+        # nested, so each region's leading digits are tried once: a number picks its region here
+        chosen = f"(?=(?:{leading})){valid}|(?!(?:{leading}))" if leading is not None else f"{valid}|"
+        rest = f"(?:{chosen}{rest})"
+    return None if rest == "(?!)" else rest
 
 
 def _not_prefixed_by(pattern: str | None) -> str:
@@ -109,14 +107,16 @@ def _not_prefixed_by(pattern: str | None) -> str:
 
 
 @functools.cache
-def _international(country_code: int) -> str | None:
-    """`+<code><national>` numbers libphonenumber parses trivially and finds valid, as a pattern."""
-    valid = _valid_national(country_code)
+def _international(country_code: int) -> tuple[str, str] | None:
+    """Patterns of `<code><national>` (after the "+") that libphonenumber parses trivially: all of them,
+    and those it finds valid; None when the calling code's main region has no metadata."""
     regions = COUNTRY_CODE_TO_REGION_CODE.get(country_code, ())
     main = _metadata(regions[0], country_code) if regions else None
-    if valid is None or main is None:
+    if main is None:
         return None
-    return f"{country_code}{_not_prefixed_by(main.national_prefix_for_parsing)}(?:{valid})"
+    trivial = f"{country_code}{_not_prefixed_by(main.national_prefix_for_parsing)}"
+    valid = _valid_national(country_code)
+    return trivial + "[0-9]*", (trivial + f"(?:{valid})" if valid is not None else "(?!)")
 
 
 def country_code_of(digits: str) -> int | None:
@@ -135,75 +135,69 @@ def _alternation(parts: Iterable[str]) -> str:
 
 
 class E164Numbers:
-    """E.164 forms of a column's compact phone numbers (`+digits` or digits), as libphonenumber gives them.
+    """E.164 forms of a column's compact phone numbers, as libphonenumber gives them (module doc).
 
-    One per column: it remembers which calling codes its fast expression covers.
+    One per column: it remembers which calling codes its fast check covers.
     """
 
-    __slots__ = ("_codes", "_international", "_national", "_region", "_region_code")
+    __slots__ = ("_codes", "_national_trivial", "_national_valid", "_prefix", "_region", "_trivial", "_valid")
 
     def __init__(self, region: str | None) -> None:
         """Raises ValueError for a region libphonenumber does not know."""
         self._region = region
         self._codes: list[int] = []
-        self._international: re.Pattern[str] | None = None
-        self._national: re.Pattern[str] | None = None
-        self._region_code = ""
+        # Without a region a number without a "+" is kept as it is: always "valid".
+        self._national_trivial = self._national_valid = "[0-9]+"
+        self._prefix = ""
+        codes: list[int] = []
         if region is not None:
             metadata = PhoneMetadata.metadata_for_region(region, None) if is_known_region(region) else None
             if metadata is None:
                 raise ValueError(f"{region} is not a region code libphonenumber knows")
             code: int = metadata.country_code or 0
-            self._region_code = f"+{code}"
-            valid = _valid_national(code)
-            if valid is not None:
-                self._national = re.compile(
-                    _not_prefixed_by(metadata.international_prefix)
-                    + f"(?!{code})"
-                    + _not_prefixed_by(metadata.national_prefix_for_parsing)
-                    + f"(?:{valid})"
-                )
-            self._learn([code])
-
-    def _learn(self, codes: Iterable[int]) -> None:
-        fresh = [code for code in codes if code not in self._codes and _international(code) is not None]
-        if fresh:
-            self._codes.extend(fresh)
-            self._international = re.compile(
-                r"\+(?:" + _alternation(_international(code) or "" for code in self._codes) + ")"
+            codes.append(code)
+            self._prefix = f"+{code}"
+            self._national_trivial = (
+                _not_prefixed_by(metadata.international_prefix)
+                + f"(?!{code})"
+                + _not_prefixed_by(metadata.national_prefix_for_parsing)
             )
+            valid = _valid_national(code)
+            self._national_valid = self._national_trivial + (f"(?:{valid})" if valid else "(?!)")
+            self._national_trivial += "[0-9]+"
+        self._trivial = self._valid = re.compile(self._national_valid)
+        self._learn(codes)
 
-    def convert(self, numbers: list[str]) -> list[Parsed]:
-        """The E.164 form of each compact number, or INVALID; without a region, a number without a
-        "+" is kept as it is."""
-        result: list[Parsed] = list(numbers)
-        slow: list[int] = []
-        international = [index for index, number in enumerate(numbers) if number[:1] == "+"]
-        if international:
-            slow.extend(self._fast(numbers, international, self._international, learn=True))
-        if self._region is not None and len(international) < len(numbers):
-            national = [index for index, number in enumerate(numbers) if number[:1] != "+"]
-            for index in national:
-                result[index] = self._region_code + numbers[index]
-            slow.extend(self._fast(numbers, national, self._national, learn=False))
-        for index in slow:
-            result[index] = e164_by_libphonenumber(numbers[index], self._region)
+    def _learn(self, codes: Iterable[int]) -> bool:
+        """Cover more calling codes in the fast check; True when any was new."""
+        fresh = [code for code in codes if code not in self._codes and _international(code) is not None]
+        if not fresh and self._codes:
+            return False
+        self._codes.extend(fresh)
+        patterns = [pattern for code in self._codes if (pattern := _international(code)) is not None]
+        international_trivial = _alternation(trivial for trivial, _ in patterns) or "(?!)"
+        international_valid = _alternation(valid for _, valid in patterns) or "(?!)"
+        self._trivial = re.compile(rf"\+(?:{international_trivial})|{self._national_trivial}")
+        self._valid = re.compile(rf"\+(?:{international_valid})|{self._national_valid}")
+        return bool(fresh)
+
+    def convert(self, compacts: list[str]) -> list[Parsed]:
+        """The E.164 form of each compact number ("" for a text that is none), or INVALID; without a
+        region, a number without a "+" is kept as it is."""
+        matches = list(map(self._valid.fullmatch, compacts))
+        prefix = self._prefix
+        result: list[Parsed] = (
+            [number if number[:1] == "+" else prefix + number for number in compacts] if prefix else list(compacts)
+        )
+        missed = [index for index in indices_of(matches, None) if compacts[index]]
+        for index in indices_of(compacts, ""):
+            result[index] = INVALID
+        if missed and self._learn(
+            {code for index in missed if compacts[index][:1] == "+" and (code := country_code_of(compacts[index][1:]))}
+        ):
+            missed = [index for index in missed if self._valid.fullmatch(compacts[index]) is None]
+        for index in missed:
+            number = compacts[index]
+            trivial = self._trivial.fullmatch(number) is not None
+            result[index] = INVALID if trivial else e164_by_libphonenumber(number, self._region)
         return result
-
-    def _fast(
-        self, numbers: list[str], positions: list[int], pattern: re.Pattern[str] | None, *, learn: bool
-    ) -> list[int]:
-        """The positions whose number the fast pattern does not accept (learning new calling codes)."""
-        if pattern is None:
-            missed = positions
-        else:
-            matches = [pattern.fullmatch(numbers[index]) for index in positions]
-            missed = [positions[index] for index in indices_of(matches, None)]
-        if learn and missed:
-            codes = {country_code_of(numbers[index][1:]) for index in missed}
-            known = len(self._codes)
-            self._learn(code for code in codes if code is not None)
-            if len(self._codes) > known and self._international is not None:
-                again = self._international
-                missed = [index for index in missed if again.fullmatch(numbers[index]) is None]
-        return missed
