@@ -13,6 +13,7 @@ from phonenumbers import COUNTRY_CODE_TO_REGION_CODE, SUPPORTED_REGIONS, PhoneMe
 
 from normalizer.config import FieldSpec, Settings
 from normalizer.values import compile_field
+from normalizer.values.columns import INVALID
 from normalizer.values.phones import E164Numbers, e164_by_libphonenumber
 
 _TYPES = ("fixed_line", "mobile", "toll_free", "premium_rate", "shared_cost", "voip", "personal_number", "uan")
@@ -34,7 +35,9 @@ def example_nationals(region: str, country_code: int) -> list[str]:
 def variants(national: str, rng: random.Random) -> list[str]:
     """A national number, the same with a digit changed, one digit more and less, and a leading 0."""
     position = rng.randrange(len(national))
-    changed = national[:position] + str((int(national[position]) + 1 + rng.randrange(9)) % 10) + national[position + 1 :]
+    changed = (
+        national[:position] + str((int(national[position]) + 1 + rng.randrange(9)) % 10) + national[position + 1 :]
+    )
     return [national, changed, national + str(rng.randrange(10)), national[:-1], "0" + national]
 
 
@@ -120,3 +123,23 @@ def test_a_default_region_turns_national_numbers_into_e164() -> None:
     processor = compile_field(field, Settings.model_validate({"defaultRegion": "FR"}))
     output, issues, valid = processor.process(["01 42 68 53 00", "06 12 34 56 78", "+49 30 1234567"], [2, 3, 4])
     assert (output, issues, valid) == (["+33142685300", "+33612345678", "+49301234567"], [], 3)
+
+
+def test_libphonenumber_itself_is_asked_only_about_the_shapes_the_fast_check_leaves(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Given a record of the numbers that reach libphonenumber
+    asked: list[str] = []
+
+    def recording(number: str, region: str | None) -> object:
+        asked.append(number)
+        return e164_by_libphonenumber(number, region)
+
+    monkeypatch.setattr("normalizer.values.phones.e164_by_libphonenumber", recording)
+    # When a German column converts valid and invalid numbers of plain shapes, and two that are not
+    column = E164Numbers("DE")
+    numbers = ["+4930123456", "+14165550123", "301234567", "+15551234567", "+4402079460958", "0301234567"]
+    converted = column.convert(numbers)
+    # Then only those two (a national prefix after the code, a national prefix) were asked about
+    assert asked == ["+4402079460958", "0301234567"]
+    assert converted[:4] == ["+4930123456", "+14165550123", "+49301234567", INVALID]
