@@ -11,6 +11,13 @@ from hypothesis import strategies as st
 
 from normalizer.config import FieldSpec, Settings
 from normalizer.values import CellValue, compile_field
+from normalizer.values.numbers import (
+    classify_integer_text,
+    classify_number_text,
+    integer_column_shortcut,
+    number_column_shortcut,
+)
+from normalizer.values.readings import Either, Only
 
 # (decimal mark, thousands separators that go with it)
 NUMBER_STYLES = {
@@ -109,3 +116,33 @@ def test_a_date_written_in_either_order_reads_back_with_auto(written: tuple[str,
     decisive = f"31{separator}12{separator}1999" if order == "DMY" else f"12{separator}31{separator}1999"
     # Then auto reads the date back
     assert read_column("date", [text, decisive], dateOrder="auto") == [day, datetime.date(1999, 12, 31)]
+
+
+number_texts = st.lists(
+    st.from_regex(r"[-+]?[$€]?([0-9]{1,7}|[1-9][0-9]{0,2}([.,][0-9]{3}){0,3})([.,][0-9]{1,4})?( ?€)?", fullmatch=True),
+    min_size=1,
+    max_size=8,
+) | st.lists(written_numbers(), min_size=1, max_size=8).map(
+    lambda written: [text for mark, text, _value in written if mark == written[0][0]]
+)
+
+
+@settings(max_examples=500, deadline=None)
+@given(number_texts, st.sampled_from(["number", "integer"]))
+def test_the_column_shortcut_gives_what_reading_each_text_gives(texts: list[str], field_type: str) -> None:
+    # Given a chunk of number texts that the column shortcut takes
+    shortcut = number_column_shortcut if field_type == "number" else integer_column_shortcut
+    classify = classify_number_text if field_type == "number" else classify_integer_text
+    quick = shortcut(texts)
+    if quick is None:
+        return
+    values, evidence = quick
+    # Then each text classified alone has the same value, and is evidence for the same mark (or none)
+    for text, value in zip(texts, values, strict=True):
+        classified = classify(text)
+        assert type(classified) is not Either
+        if type(classified) is Only:
+            assert (classified.reading, classified.value) == (evidence, value)
+        else:
+            assert classified == value
+            assert type(classified) is type(value)

@@ -222,3 +222,13 @@ def test_a_forced_decimal_separator_reads_every_number_that_way(separator: str, 
 @pytest.mark.parametrize(("separator", "text"), [(",", "1,234.5"), (",", "12.5"), (".", "1.234,5"), (".", "12,5")])
 def test_a_number_that_only_reads_the_other_way_is_invalid_when_forced(separator: str, text: str) -> None:
     assert run(column("number", decimalSeparator=separator), [text]) == ([text], ["2:invalid_number"])
+
+
+def test_a_chunk_of_iso_dates_with_one_before_1900_reads_the_others_and_flags_that_one() -> None:
+    output, issues = run(column("date"), ["1975-02-01", "1899-12-31", "2024-02-29"])
+    assert (output, issues) == ([D(1975, 2, 1), "1899-12-31", D(2024, 2, 29)], ["3:invalid_date"])
+
+
+def test_a_chunk_of_iso_dates_with_a_day_that_does_not_exist_flags_only_that_one() -> None:
+    output, issues = run(column("date"), ["1975-02-01", "2023-02-29"])
+    assert (output, issues) == ([D(1975, 2, 1), "2023-02-29"], ["3:invalid_date"])

@@ -266,6 +266,53 @@ def _iso_day(text: str) -> Parsed | None:
     return None
 
 
+# Date-only numeric texts, the common case, read without building date-times.
+_NUMERIC_DAY = re.compile(r"([0-9]{1,2})([-/.])([0-9]{1,2})\2([0-9]{4}|[0-9]{2})", re.ASCII)
+_DAYS_IN_MONTH = (0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+
+
+def _exists(year: int, month: int, day: int) -> bool:
+    if not 1 <= month <= 12 or day < 1:
+        return False
+    leap = month == 2 and year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)
+    return day <= _DAYS_IN_MONTH[month] + leap and year >= 1
+
+
+def _day_value(year: int, month: int, day: int) -> Parsed:
+    return datetime.date(year, month, day) if year >= FIRST_EXCEL_DATE.year else INVALID
+
+
+def _classify_numeric_day(match: re.Match[str]) -> Classified:
+    """`_classify_moment` for a date-only numeric text with its year last, without date-times."""
+    first, separator, second, year_digits = match.groups()
+    first_number, second_number, year = int(first), int(second), _full_year(year_digits)
+    day_first = _exists(year, second_number, first_number)
+    if separator == ".":
+        return Only(DAY_FIRST, _day_value(year, second_number, first_number)) if day_first else INVALID
+    month_first = _exists(year, first_number, second_number)
+    if not day_first:
+        return Only(MONTH_FIRST, _day_value(year, first_number, second_number)) if month_first else INVALID
+    if not month_first:
+        return Only(DAY_FIRST, _day_value(year, second_number, first_number))
+    if first_number == second_number:
+        return _day_value(year, first_number, second_number)
+    return Either(_day_value(year, second_number, first_number), _day_value(year, first_number, second_number))
+
+
+_ISO_DAY_COLUMN = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}(?:\x00[0-9]{4}-[0-9]{2}-[0-9]{2})*+", re.ASCII)
+
+
+def date_column_shortcut(texts: list[str]) -> tuple[list[Parsed], Reading | None] | None:
+    """The dates of a chunk of plain ISO dates from 1900 on; None otherwise (`readings.ColumnShortcut`)."""
+    if not _ISO_DAY_COLUMN.fullmatch("\x00".join(texts)):
+        return None
+    try:
+        days = list(map(datetime.date.fromisoformat, texts))
+    except ValueError:  # a day that does not exist: the texts one by one say which
+        return None
+    return (list[Parsed](days), None) if min(days) >= FIRST_EXCEL_DATE else None
+
+
 def classify_date_text(text: str) -> Classified:
     """A date text as a date (date part as written when it has a time), None if blank, INVALID, or
     `Only`/`Either` of dates for a numeric date that reads day- or month-first (see `readings`)."""
@@ -275,6 +322,9 @@ def classify_date_text(text: str) -> Classified:
         return day
     if not text:
         return None
+    match = _NUMERIC_DAY.fullmatch(text)
+    if match is not None:
+        return _classify_numeric_day(match)
     return _convert(_classify_moment(text), _day_of)
 
 

@@ -74,8 +74,16 @@ _NUMBER_TEXT = re.compile(
 _PLAIN_INTEGER = re.compile(r"[+-]?[0-9]+", re.ASCII)
 # Spaces and apostrophes other than the ASCII ones, as the ASCII ones (only grouping uses them).
 _ASCII_SEPARATORS = str.maketrans({"\u00a0": " ", "\u202f": " ", "\u2009": " ", "\u2019": "'"})
-_GROUPING = {DECIMAL_POINT: ", '", DECIMAL_COMMA: ". '"}
-_DECIMAL_MARK = {DECIMAL_POINT: ".", DECIMAL_COMMA: ","}
+# A core read with one decimal mark: plain digits or thousands groups (one separator throughout), then
+# the mark and the fraction; ".5" and "5." too.
+_CORES = {
+    reading: re.compile(
+        rf"(?P<whole>[0-9]++|[1-9][0-9]{{0,2}}(?P<separator>[{grouping}])[0-9]{{3}}(?:(?P=separator)[0-9]{{3}})*+)?"
+        rf"(?:{re.escape(mark)}(?P<fraction>[0-9]*+))?",
+        re.ASCII,
+    )
+    for reading, mark, grouping in ((DECIMAL_POINT, ".", ", '"), (DECIMAL_COMMA, ",", ". '"))
+}
 
 Digits = tuple[str, str]
 """(integer digits, fraction digits) of a core under one reading."""
@@ -83,24 +91,13 @@ Digits = tuple[str, str]
 
 def _split_core(core: str, reading: Reading) -> Digits | None:
     """The integer and fraction digits of an ASCII core read with `reading`'s marks; None if invalid."""
-    head, _mark, tail = core.partition(_DECIMAL_MARK[reading])
-    if tail and not tail.isdigit():
+    match = _CORES[reading].fullmatch(core)
+    if match is None:
         return None
-    if not head:
-        return ("0", tail) if tail else None
-    if head.isdigit():
-        return head, tail
-    separator = next(character for character in head if not character.isdigit())
-    if separator not in _GROUPING[reading]:
-        return None
-    groups = head.split(separator)
-    first = groups[0]
-    if not 1 <= len(first) <= 3 or not first.isdigit() or first[0] == "0":
-        return None
-    for group in groups[1:]:
-        if len(group) != 3 or not group.isdigit():
-            return None
-    return "".join(groups), tail
+    whole, separator, fraction = match.groups()
+    if whole is None:
+        return ("0", fraction) if fraction else None
+    return (whole.replace(separator, "") if separator else whole), fraction or ""
 
 
 class _Parts:
@@ -180,6 +177,59 @@ def _classify(text: str, convert: Convert) -> Classified:
     if point == comma:
         return convert(point, parts)
     return Either(convert(comma, parts), convert(point, parts))
+
+
+# Column shortcuts: every text of the chunk plain, joined by NUL into one string checked by one regex.
+# A plain decimal is evidence for its mark unless it is shaped like a thousands group ("1.234"); a
+# grouped number with a fraction ("1,234.56", "1.234,56") always is. A currency symbol may lead
+# ("$1,234.56") or, with decimal commas, trail ("1.234,56 €").
+_JOINER = "\x00"
+_SYMBOLS = "$€£¥"
+_PLAIN_INTEGER_ITEM = r"[+-]?+[0-9]++"
+_SHORT_INTEGER_ITEM = r"[+-]?+[0-9]{1,15}+"
+
+
+def _decimal_core(mark: str, grouping: str) -> str:
+    mark, grouping = re.escape(mark), re.escape(grouping)
+    plain = rf"(?![1-9][0-9]{{0,2}}{mark}[0-9]{{3}}(?![0-9]))[0-9]*+{mark}[0-9]++"
+    grouped = rf"[1-9][0-9]{{0,2}}+(?:{grouping}[0-9]{{3}})++{mark}[0-9]++"
+    return rf"(?:{plain}|{grouped}|[0-9]++)"
+
+
+def _column_of(item: str) -> re.Pattern[str]:
+    return re.compile(rf"(?:{item})(?:{_JOINER}(?:{item}))*+", re.ASCII)
+
+
+_INTEGER_COLUMN = _column_of(_PLAIN_INTEGER_ITEM)
+_SHORT_INTEGER_COLUMN = _column_of(_SHORT_INTEGER_ITEM)
+_POINT_COLUMN = _column_of(rf"[+-]?+[{_SYMBOLS}]?+{_decimal_core('.', ',')}")
+_COMMA_CORE = _decimal_core(",", ".")
+_COMMA_COLUMN = _column_of(rf"[+-]?+(?:[{_SYMBOLS}]{_COMMA_CORE}|{_COMMA_CORE}(?:[ \u00a0]?+[{_SYMBOLS}])?+)")
+_POINT_NOISE = str.maketrans("", "", "," + _SYMBOLS)
+_COMMA_NOISE = str.maketrans({".": None, " ": None, "\u00a0": None, ",": "."} | dict.fromkeys(_SYMBOLS))
+
+
+def number_column_shortcut(texts: list[str]) -> tuple[list[Parsed], Reading | None] | None:
+    """The floats of a chunk of plain numbers ("12", "-3.5", "$1,234.56", "1.234,56 €"), and the mark
+    they show; None when some text is not that plain (`readings.ColumnShortcut`)."""
+    joined = _JOINER.join(texts)
+    if joined.count(_JOINER) != len(texts) - 1:  # a NUL inside a text would shift the split
+        return None
+    if _INTEGER_COLUMN.fullmatch(joined):
+        return list(map(float, texts)), None
+    if _POINT_COLUMN.fullmatch(joined):
+        return list(map(float, joined.translate(_POINT_NOISE).split(_JOINER))), DECIMAL_POINT
+    if _COMMA_COLUMN.fullmatch(joined):
+        return list(map(float, joined.translate(_COMMA_NOISE).split(_JOINER))), DECIMAL_COMMA
+    return None
+
+
+def integer_column_shortcut(texts: list[str]) -> tuple[list[Parsed], Reading | None] | None:
+    """The ints of a chunk of plain integers of up to 15 digits; None otherwise (`readings.ColumnShortcut`)."""
+    joined = _JOINER.join(texts)
+    if joined.count(_JOINER) == len(texts) - 1 and _SHORT_INTEGER_COLUMN.fullmatch(joined):
+        return list(map(int, texts)), None
+    return None
 
 
 def classify_number_text(text: str) -> Classified:

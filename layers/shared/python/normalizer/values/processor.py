@@ -40,6 +40,7 @@ from normalizer.values.dates import (
     MONTH_FIRST,
     classify_date_text,
     classify_datetime_text,
+    date_column_shortcut,
     date_failure_message,
     date_text_parser,
     datetime_failure_message,
@@ -53,14 +54,16 @@ from normalizer.values.numbers import (
     DECIMAL_POINT,
     classify_integer_text,
     classify_number_text,
+    integer_column_shortcut,
     integer_failure_message,
+    number_column_shortcut,
     number_failure_message,
     parse_integer_cell,
     parse_number_cell,
 )
 from normalizer.values.numbers import READING_NAMES as NUMBER_READINGS
-from normalizer.values.readings import Classifier, ColumnDecision, column_reader, describe_with, forced
-from normalizer.values.transforms import compose_transforms, may_leave_blank_text, transform_steps
+from normalizer.values.readings import ColumnDecision, column_reader, decision_message, forced_reader
+from normalizer.values.transforms import TextTransform, compose_transforms, may_leave_blank_text, transform_steps
 from normalizer.values.validators import Check, compile_checks
 
 WriteKind = Literal["text", "number", "boolean", "date", "datetime"]
@@ -104,21 +107,25 @@ def _each(parse_text: Callable[[str], Parsed]) -> TextsParser:
     return lambda texts: list(map(parse_text, texts))
 
 
-def _text_reading(field: FieldSpec, settings: Settings) -> tuple[Classifier, TextsParser | ColumnDecision]:
-    """How a value type's texts read: the classifier, and either a forced parser or the column's decision."""
+def _text_reading(field: FieldSpec, settings: Settings) -> tuple[TextsParser, Callable[[str], str | None] | None]:
+    """How an integer, number, date or datetime field's texts read, as the settings say: the column's
+    texts parser and, for `auto`, the message function for texts that fail because of its decision."""
     kind = field.type
     if kind in ("integer", "number"):
         classify = classify_integer_text if kind == "integer" else classify_number_text
+        shortcut = integer_column_shortcut if kind == "integer" else number_column_shortcut
         separator = settings.decimal_separator
-        if separator == "auto":
-            return classify, ColumnDecision(DECIMAL_POINT, NUMBER_READINGS, "numbers", "settings.decimalSeparator")
-        return classify, _each(forced(classify, DECIMAL_POINT if separator == "." else DECIMAL_COMMA))
-    classify = classify_date_text if kind == "date" else classify_datetime_text
+        if separator != "auto":
+            return forced_reader(classify, DECIMAL_POINT if separator == "." else DECIMAL_COMMA, shortcut), None
+        decision = ColumnDecision(DECIMAL_POINT, NUMBER_READINGS, "numbers", "settings.decimalSeparator")
+        return column_reader(classify, decision, shortcut), decision_message(classify, decision)
     order = settings.date_order
-    if order == "auto":
-        return classify, ColumnDecision(MONTH_FIRST, DATE_READINGS, "dates", "settings.dateOrder")
-    parser = date_text_parser(order) if kind == "date" else datetime_text_parser(order)
-    return classify, _each(parser)
+    if order != "auto":
+        return _each(date_text_parser(order) if kind == "date" else datetime_text_parser(order)), None
+    classify = classify_date_text if kind == "date" else classify_datetime_text
+    decision = ColumnDecision(MONTH_FIRST, DATE_READINGS, "dates", "settings.dateOrder")
+    reader = column_reader(classify, decision, date_column_shortcut if kind == "date" else None)
+    return reader, decision_message(classify, decision)
 
 
 def compile_column(field: FieldSpec, settings: Settings = _DEFAULT_SETTINGS) -> tuple[ColumnParser, FailureMessage]:
@@ -153,11 +160,27 @@ def compile_column(field: FieldSpec, settings: Settings = _DEFAULT_SETTINGS) -> 
         "date": parse_date_cell,
         "datetime": parse_datetime_cell,
     }[kind]
-    classify, reading = _text_reading(field, settings)
-    if isinstance(reading, ColumnDecision):
-        parser = typed_column_parser(transform, column_reader(classify, reading), parse_cell, check_blank)
-        return parser, describe_with(classify, reading, transform, describe)
-    return typed_column_parser(transform, reading, parse_cell, check_blank), describe
+    read_texts, decision_failure = _text_reading(field, settings)
+    parser = typed_column_parser(transform, read_texts, parse_cell, check_blank)
+    if decision_failure is None:
+        return parser, describe
+    return parser, _first_reason(decision_failure, transform, describe)
+
+
+def _first_reason(
+    decision_failure: Callable[[str], str | None], transform: TextTransform | None, describe: FailureMessage
+) -> FailureMessage:
+    """The failure message of an `auto` column: its decision's reason for a text that failed because
+    of it (texts are read after the field's transforms), else the type's message."""
+
+    def message(value: CellValue) -> str:
+        if isinstance(value, str):
+            reason = decision_failure(value if transform is None else transform(value))
+            if reason is not None:
+                return reason
+        return describe(value)
+
+    return message
 
 
 def build_column_parser(field: FieldSpec, settings: Settings = _DEFAULT_SETTINGS) -> ColumnParser:

@@ -37,7 +37,7 @@ import enum
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from normalizer.values.cells import CellValue, cell_text
+from normalizer.values.cells import cell_text
 from normalizer.values.columns import INVALID, Parsed
 
 
@@ -75,6 +75,12 @@ Classified = Parsed | Only | Either
 Classifier = Callable[[str], Classified]
 
 
+ColumnShortcut = Callable[[list[str]], tuple[list[Parsed], Reading | None] | None]
+"""A column chunk's values when every text has one common, cheap shape (None otherwise), and the
+reading they are all evidence for (None when they read the same either way). It must give exactly
+what classifying each text gives."""
+
+
 def resolve(classified: Classified, reading: Reading) -> Parsed:
     """The value of a classified text under a forced reading; INVALID when it only reads the other way."""
     if type(classified) is Only:
@@ -84,13 +90,19 @@ def resolve(classified: Classified, reading: Reading) -> Parsed:
     return classified  # type: ignore[return-value]
 
 
-def forced(classify: Classifier, reading: Reading) -> Callable[[str], Parsed]:
-    """A text parser that reads every text the one way."""
+def forced_reader(
+    classify: Classifier, reading: Reading, shortcut: ColumnShortcut | None = None
+) -> Callable[[list[str]], list[Parsed]]:
+    """Parsing of a column chunk's texts that reads every text the one way."""
 
-    def parse_text(text: str) -> Parsed:
-        return resolve(classify(text), reading)
+    def read_texts(texts: list[str]) -> list[Parsed]:
+        if shortcut is not None:
+            quick = shortcut(texts)
+            if quick is not None and (quick[1] is None or quick[1] is reading):
+                return quick[0]
+        return [resolve(classified, reading) for classified in map(classify, texts)]
 
-    return parse_text
+    return read_texts
 
 
 class ColumnDecision:
@@ -158,13 +170,20 @@ def _shown(value: Parsed) -> str:
     return "no valid value" if value is INVALID else cell_text(value)
 
 
-def column_reader(classify: Classifier, decision: ColumnDecision) -> Callable[[list[str]], list[Parsed]]:
+def column_reader(
+    classify: Classifier, decision: ColumnDecision, shortcut: ColumnShortcut | None = None
+) -> Callable[[list[str]], list[Parsed]]:
     """`auto` parsing of a column chunk's texts: classify each and record its evidence, then, if the
     chunk has ambiguous texts, fix the column's reading and give them their value under it (INVALID in
     conflict). A text that contradicts the column's fixed reading is INVALID.
     """
 
     def read_texts(texts: list[str]) -> list[Parsed]:
+        if shortcut is not None:
+            quick = shortcut(texts)
+            # a chunk that contradicts the column's reading goes text by text, to mark the texts that do
+            if quick is not None and (quick[1] is None or decision.observe(quick[1])):
+                return quick[0]
         parsed: list[Parsed] = []
         append = parsed.append
         pending: list[tuple[int, Either]] = []
@@ -186,21 +205,6 @@ def column_reader(classify: Classifier, decision: ColumnDecision) -> Callable[[l
     return read_texts
 
 
-def describe_with(
-    classify: Classifier,
-    decision: ColumnDecision,
-    transform: Callable[[str], str] | None,
-    describe: Callable[[CellValue], str],
-) -> Callable[[CellValue], str]:
-    """The failure message function of an `auto` column: the decision's reason when a text failed
-    because of it, else `describe(value)`. `transform` is the field's (texts are classified after it).
-    """
-
-    def message(value: CellValue) -> str:
-        if isinstance(value, str):
-            reason = decision.failure_message(classify(value if transform is None else transform(value)))
-            if reason is not None:
-                return reason
-        return describe(value)
-
-    return message
+def decision_message(classify: Classifier, decision: ColumnDecision) -> Callable[[str], str | None]:
+    """Why a (transformed) text of an `auto` column failed because of the column's decision; None if not."""
+    return lambda text: decision.failure_message(classify(text))
