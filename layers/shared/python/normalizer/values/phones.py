@@ -24,11 +24,27 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Iterable
-
-import phonenumbers
-from phonenumbers import COUNTRY_CODE_TO_REGION_CODE, NumberParseException, PhoneMetadata, PhoneNumberFormat
+from types import ModuleType
+from typing import TYPE_CHECKING
 
 from normalizer.values.columns import INVALID, Parsed, indices_of
+
+if TYPE_CHECKING:
+    from phonenumbers import PhoneMetadata
+
+
+@functools.cache
+def _library() -> ModuleType:
+    """phonenumbers, imported on first use: it takes longer to import than most runs spend on phones."""
+    import phonenumbers
+
+    return phonenumbers
+
+
+def _regions_of(country_code: int) -> tuple[str, ...]:
+    regions: tuple[str, ...] = _library().COUNTRY_CODE_TO_REGION_CODE.get(country_code, ())
+    return regions
+
 
 _TYPE_DESCS = ("premium_rate", "toll_free", "shared_cost", "voip", "personal_number", "pager", "uan", "voicemail")
 _MAX_COUNTRY_CODE_DIGITS = 3
@@ -36,24 +52,30 @@ _MAX_COUNTRY_CODE_DIGITS = 3
 
 def is_known_region(region: str) -> bool:
     """Whether libphonenumber has metadata for a region code (`GB`, not `UK`)."""
-    return region in phonenumbers.SUPPORTED_REGIONS
+    return region in _library().SUPPORTED_REGIONS
 
 
 def e164_by_libphonenumber(compact: str, region: str | None) -> Parsed:
     """The E.164 form of a compact number as libphonenumber parses and validates it; INVALID otherwise."""
+    library = _library()
     try:
-        number = phonenumbers.parse(compact, region)
-    except NumberParseException:
+        number = library.parse(compact, region)
+    except library.NumberParseException:
         return INVALID
-    if not phonenumbers.is_valid_number(number):
+    if not library.is_valid_number(number):
         return INVALID
-    return phonenumbers.format_number(number, PhoneNumberFormat.E164)
+    e164: str = library.format_number(number, library.PhoneNumberFormat.E164)
+    return e164
 
 
 def _metadata(region: str, country_code: int) -> PhoneMetadata | None:
-    if region == "001":
-        return PhoneMetadata.metadata_for_nongeo_region(country_code, None)
-    return PhoneMetadata.metadata_for_region(region, None)
+    metadata_class = _library().PhoneMetadata
+    metadata: PhoneMetadata | None = (
+        metadata_class.metadata_for_nongeo_region(country_code, None)
+        if region == "001"
+        else metadata_class.metadata_for_region(region, None)
+    )
+    return metadata
 
 
 def _desc_pattern(desc: object | None) -> str | None:
@@ -90,7 +112,7 @@ def _valid_national(country_code: int) -> str | None:
     leading digits, in which the number is valid (`region_code_for_number`); then it must be valid there.
     """
     rest = "(?!)"
-    for region in reversed(COUNTRY_CODE_TO_REGION_CODE.get(country_code, ())):
+    for region in reversed(_regions_of(country_code)):
         metadata = _metadata(region, country_code)
         if metadata is None:
             continue
@@ -110,7 +132,7 @@ def _not_prefixed_by(pattern: str | None) -> str:
 def _international(country_code: int) -> tuple[str, str] | None:
     """Patterns of `<code><national>` (after the "+") that libphonenumber parses trivially: all of them,
     and those it finds valid; None when the calling code's main region has no metadata."""
-    regions = COUNTRY_CODE_TO_REGION_CODE.get(country_code, ())
+    regions = _regions_of(country_code)
     main = _metadata(regions[0], country_code) if regions else None
     if main is None:
         return None
@@ -125,7 +147,7 @@ def country_code_of(digits: str) -> int | None:
         return None
     for length in range(1, _MAX_COUNTRY_CODE_DIGITS + 1):
         code = int(digits[:length] or 0)
-        if code in COUNTRY_CODE_TO_REGION_CODE:
+        if _regions_of(code):
             return code
     return None
 
@@ -151,7 +173,7 @@ class E164Numbers:
         self._prefix = ""
         codes: list[int] = []
         if region is not None:
-            metadata = PhoneMetadata.metadata_for_region(region, None) if is_known_region(region) else None
+            metadata = _metadata(region, 0) if is_known_region(region) else None
             if metadata is None:
                 raise ValueError(f"{region} is not a region code libphonenumber knows")
             code: int = metadata.country_code or 0
