@@ -89,7 +89,6 @@ DateOrderName = Literal["DMY", "MDY", "YMD"]
 DAY_FIRST = Reading.FIRST
 MONTH_FIRST = Reading.SECOND
 READING_NAMES = ("day-first", "month-first")
-_ORDER_OF_READING: dict[Reading, DateOrderName] = {DAY_FIRST: "DMY", MONTH_FIRST: "MDY"}
 
 Moment = tuple[datetime.datetime, datetime.timedelta | None]
 """A naive date-time as written and its UTC offset (None when the text gave none)."""

@@ -124,11 +124,6 @@ class ColumnDecision:
         self._committed: Reading | None = None
         self._conflict = False
 
-    @property
-    def committed(self) -> Reading | None:
-        """The reading the column's ambiguous texts took (None before the first one, or in conflict)."""
-        return self._committed
-
     def observe(self, reading: Reading) -> bool:
         """Record a text that reads one way alone; False when it contradicts the column's fixed reading."""
         self._seen[reading] = True
