@@ -232,3 +232,20 @@ def test_a_chunk_of_iso_dates_with_one_before_1900_reads_the_others_and_flags_th
 def test_a_chunk_of_iso_dates_with_a_day_that_does_not_exist_flags_only_that_one() -> None:
     output, issues = run(column("date"), ["1975-02-01", "2023-02-29"])
     assert (output, issues) == ([D(1975, 2, 1), "2023-02-29"], ["3:invalid_date"])
+
+
+def test_an_issue_under_a_forced_order_says_how_the_date_would_read_otherwise() -> None:
+    processor = column("date", dateOrder="DMY")
+    _output, issues, _valid = processor.process(["12/31/1980", "31/31/1980"], [2, 3])
+    assert [(issue.row, issue.message) for issue in issues] == [
+        (2, "Not a date in the order DMY that settings.dateOrder sets; MDY it would be 1980-12-31."),
+        (3, "Not a recognised date (e.g. 2024-03-01, 03/01/2024, 1 Mar 2024)."),
+    ]
+
+
+def test_an_issue_under_a_forced_separator_says_how_the_number_reads() -> None:
+    processor = column("number", decimalSeparator=",")
+    _output, issues, _valid = processor.process(["1,234.5"], [2])
+    assert [issue.message for issue in issues] == [
+        'Can only be read with a decimal point (1234.5), but settings.decimalSeparator is ",".'
+    ]

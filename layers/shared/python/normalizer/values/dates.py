@@ -336,6 +336,24 @@ def classify_datetime_text(text: str) -> Classified:
     return _convert(_classify_moment(text), _instant_of)
 
 
+def forced_order_message(order: DateOrderName) -> Callable[[str], str | None]:
+    """Why a (transformed) date text failed under a forced `dateOrder` when it is a date in another
+    order; None if it is no date in any order."""
+    orders: tuple[DateOrderName, ...] = ("DMY", "MDY", "YMD")
+    others = [other for other in orders if other != order]
+
+    def message(text: str) -> str | None:
+        text = text.strip()
+        for other in others:
+            moment = _parse_text_moment(text, other)
+            if moment is not None:
+                shown = moment[0].date().isoformat()
+                return f"Not a date in the order {order} that settings.dateOrder sets; {other} it would be {shown}."
+        return None
+
+    return message
+
+
 def date_text_parser(order: DateOrderName) -> Callable[[str], Parsed]:
     """A parser of date texts that reads numeric dates in `order` (a forced `dateOrder`)."""
 

@@ -41,7 +41,7 @@ def value_evidence(field: FieldSpec, sample: Sequence[CellValue], settings: Sett
         candidates = non_empty
     if not non_empty:
         return 0.0
-    output, failed = build_column_parser(field, settings or Settings())(candidates)
+    output, failed = build_column_parser(field, settings)(candidates)
     failed_indices = frozenset(failed)
     search = re.compile(field.value_pattern).search if field.value_pattern is not None else None
     matches = 0

@@ -45,6 +45,7 @@ from normalizer.values.dates import (
     date_text_parser,
     datetime_failure_message,
     datetime_text_parser,
+    forced_order_message,
     parse_date_cell,
     parse_datetime_cell,
 )
@@ -62,7 +63,7 @@ from normalizer.values.numbers import (
     parse_number_cell,
 )
 from normalizer.values.numbers import READING_NAMES as NUMBER_READINGS
-from normalizer.values.readings import ColumnDecision, column_reader, decision_message, forced_reader
+from normalizer.values.readings import ColumnDecision, column_reader, decision_message, forced_message, forced_reader
 from normalizer.values.transforms import TextTransform, compose_transforms, may_leave_blank_text, transform_steps
 from normalizer.values.validators import Check, compile_checks
 
@@ -107,21 +108,26 @@ def _each(parse_text: Callable[[str], Parsed]) -> TextsParser:
     return lambda texts: list(map(parse_text, texts))
 
 
-def _text_reading(field: FieldSpec, settings: Settings) -> tuple[TextsParser, Callable[[str], str | None] | None]:
+def _text_reading(field: FieldSpec, settings: Settings) -> tuple[TextsParser, Callable[[str], str | None]]:
     """How an integer, number, date or datetime field's texts read, as the settings say: the column's
-    texts parser and, for `auto`, the message function for texts that fail because of its decision."""
+    texts parser, and the reason a text failed because of how the setting reads it (None: it did not)."""
     kind = field.type
     if kind in ("integer", "number"):
         classify = classify_integer_text if kind == "integer" else classify_number_text
         shortcut = integer_column_shortcut if kind == "integer" else number_column_shortcut
         separator = settings.decimal_separator
         if separator != "auto":
-            return forced_reader(classify, DECIMAL_POINT if separator == "." else DECIMAL_COMMA, shortcut), None
+            reading = DECIMAL_POINT if separator == "." else DECIMAL_COMMA
+            setting = f'settings.decimalSeparator is "{separator}"'
+            return forced_reader(classify, reading, shortcut), forced_message(
+                classify, reading, NUMBER_READINGS, setting
+            )
         decision = ColumnDecision(DECIMAL_POINT, NUMBER_READINGS, "numbers", "settings.decimalSeparator")
         return column_reader(classify, decision, shortcut), decision_message(classify, decision)
     order = settings.date_order
     if order != "auto":
-        return _each(date_text_parser(order) if kind == "date" else datetime_text_parser(order)), None
+        parse_text = date_text_parser(order) if kind == "date" else datetime_text_parser(order)
+        return _each(parse_text), forced_order_message(order)
     classify = classify_date_text if kind == "date" else classify_datetime_text
     decision = ColumnDecision(MONTH_FIRST, DATE_READINGS, "dates", "settings.dateOrder")
     reader = column_reader(classify, decision, date_column_shortcut if kind == "date" else None)
@@ -160,22 +166,20 @@ def compile_column(field: FieldSpec, settings: Settings = _DEFAULT_SETTINGS) -> 
         "date": parse_date_cell,
         "datetime": parse_datetime_cell,
     }[kind]
-    read_texts, decision_failure = _text_reading(field, settings)
+    read_texts, reading_failure = _text_reading(field, settings)
     parser = typed_column_parser(transform, read_texts, parse_cell, check_blank)
-    if decision_failure is None:
-        return parser, describe
-    return parser, _first_reason(decision_failure, transform, describe)
+    return parser, _first_reason(reading_failure, transform, describe)
 
 
 def _first_reason(
-    decision_failure: Callable[[str], str | None], transform: TextTransform | None, describe: FailureMessage
+    reading_failure: Callable[[str], str | None], transform: TextTransform | None, describe: FailureMessage
 ) -> FailureMessage:
-    """The failure message of an `auto` column: its decision's reason for a text that failed because
-    of it (texts are read after the field's transforms), else the type's message."""
+    """The failure message of a column that reads dates or numbers: the reading's reason for a text
+    that failed because of it (texts are read after the field's transforms), else the type's message."""
 
     def message(value: CellValue) -> str:
         if isinstance(value, str):
-            reason = decision_failure(value if transform is None else transform(value))
+            reason = reading_failure(value if transform is None else transform(value))
             if reason is not None:
                 return reason
         return describe(value)
@@ -183,9 +187,10 @@ def _first_reason(
     return message
 
 
-def build_column_parser(field: FieldSpec, settings: Settings = _DEFAULT_SETTINGS) -> ColumnParser:
-    """The column parser (transforms + type parsing) for one column of a field; no validators."""
-    return compile_column(field, settings)[0]
+def build_column_parser(field: FieldSpec, settings: Settings | None = None) -> ColumnParser:
+    """The column parser (transforms + type parsing) for one column of a field; no validators.
+    `settings` None: the defaults."""
+    return compile_column(field, settings or _DEFAULT_SETTINGS)[0]
 
 
 class FieldProcessor:

@@ -198,6 +198,20 @@ def column_reader(
     return read_texts
 
 
+def forced_message(
+    classify: Classifier, reading: Reading, names: tuple[str, str], setting: str
+) -> Callable[[str], str | None]:
+    """Why a (transformed) text failed under a forced reading when it reads the other way; None if not."""
+
+    def message(text: str) -> str | None:
+        classified = classify(text)
+        if type(classified) is Only and classified.reading is not reading:
+            return f"Can only be read {names[classified.reading]} ({_shown(classified.value)}), but {setting}."
+        return None
+
+    return message
+
+
 def decision_message(classify: Classifier, decision: ColumnDecision) -> Callable[[str], str | None]:
     """Why a (transformed) text of an `auto` column failed because of the column's decision; None if not."""
     return lambda text: decision.failure_message(classify(text))
