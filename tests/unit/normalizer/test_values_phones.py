@@ -128,7 +128,7 @@ def test_a_default_region_turns_national_numbers_into_e164() -> None:
 def test_libphonenumber_itself_is_asked_only_about_the_shapes_the_fast_check_leaves(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    # Given a record of the numbers that reach libphonenumber
+    # Given a record of the numbers that reach libphonenumber's parse
     asked: list[str] = []
 
     def recording(number: str, region: str | None) -> object:
@@ -136,10 +136,20 @@ def test_libphonenumber_itself_is_asked_only_about_the_shapes_the_fast_check_lea
         return e164_by_libphonenumber(number, region)
 
     monkeypatch.setattr("normalizer.values.phones.e164_by_libphonenumber", recording)
-    # When a German column converts valid and invalid numbers of plain shapes, and two that are not
+    # When a German column converts valid and invalid numbers, with and without national prefixes,
+    # and two that start with the international prefix or the calling code
     column = E164Numbers("DE")
     numbers = ["+4930123456", "+14165550123", "301234567", "+15551234567", "+4402079460958", "0301234567"]
-    converted = column.convert(numbers)
-    # Then only those two (a national prefix after the code, a national prefix) were asked about
-    assert asked == ["+4402079460958", "0301234567"]
-    assert converted[:4] == ["+4930123456", "+14165550123", "+49301234567", INVALID]
+    converted = column.convert([*numbers, "0049301234567", "49301234567"])
+    # Then only those two were asked about
+    assert asked == ["0049301234567", "49301234567"]
+    assert converted == [
+        "+4930123456",
+        "+14165550123",
+        "+49301234567",
+        INVALID,
+        "+442079460958",
+        "+49301234567",
+        "+49301234567",
+        "+49301234567",
+    ]

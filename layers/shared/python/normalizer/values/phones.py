@@ -11,12 +11,18 @@ Speed: libphonenumber costs about 45 µs a number here, several times the whole 
 row. So the common shapes are checked by one regular expression per column chunk, compiled from
 libphonenumber's own metadata: the validity patterns of every number type of every region of a country
 calling code, in the order `is_valid_number` tries them (`region_code_for_number`, `_number_type_helper`).
-That expression only accepts numbers whose parse is trivial: `+<code><national number>` whose national
+That expression only decides numbers whose parse is trivial: `+<code><national number>` whose national
 number starts with nothing the main region could strip as a national prefix, and, with a default region,
 digits that start with neither its international prefix, its calling code nor its national prefix. A
-number that misses it (invalid, or one of the other shapes) goes to libphonenumber itself, so the
-result is libphonenumber's in every case; `tests/unit/normalizer/test_values_phones.py` checks the two
-paths against each other on generated numbers of every calling code.
+number that starts with a national prefix (`030 1234567` in Germany, `+44 (0)20 …`) has the prefix
+stripped by libphonenumber's own helpers, as `parse` calls them, and is then checked by the same
+expression (about 6 µs). Only numbers that start with an international prefix or the region's calling
+code go to libphonenumber's `parse` itself. So the result is libphonenumber's in every case;
+`tests/unit/normalizer/test_values_phones.py` checks the paths against `parse` + `is_valid_number` on
+the example numbers of every region and calling code, altered, and on generated numbers.
+
+The combined expression of a calling code is compiled once per process on first use (for +1, with its
+25 regions, about 30-100 ms), and phonenumbers is imported only when a number needs it.
 """
 
 from __future__ import annotations
@@ -152,6 +158,26 @@ def country_code_of(digits: str) -> int | None:
     return None
 
 
+@functools.cache
+def _valid_national_pattern(country_code: int) -> re.Pattern[str]:
+    return re.compile(_valid_national(country_code) or "(?!)")
+
+
+def _e164_after_national_prefix(country_code: int, national: str, metadata: PhoneMetadata) -> Parsed:
+    """E.164 of a number `parse` reads as `national` in a region whose national prefix may start it:
+    the prefix is stripped by libphonenumber's own helpers, exactly as `parse` calls them, then the
+    rest is checked by `is_valid_number`'s pattern."""
+    library = _library()
+    util = library.phonenumberutil
+    _carrier, stripped, _stripped = util._maybe_strip_national_prefix_carrier_code(national, metadata)
+    refused = (library.ValidationResult.TOO_SHORT, library.ValidationResult.IS_POSSIBLE_LOCAL_ONLY)
+    if util._test_number_length(stripped, metadata) not in (*refused, library.ValidationResult.INVALID_LENGTH):
+        national = stripped
+    if _valid_national_pattern(country_code).fullmatch(national) is None:
+        return INVALID
+    return f"+{country_code}{national}"
+
+
 def _alternation(parts: Iterable[str]) -> str:
     return "|".join(f"(?:{part})" for part in parts)
 
@@ -162,7 +188,17 @@ class E164Numbers:
     One per column: it remembers which calling codes its fast check covers.
     """
 
-    __slots__ = ("_codes", "_national_trivial", "_national_valid", "_prefix", "_region", "_trivial", "_valid")
+    __slots__ = (
+        "_codes",
+        "_international_lead",
+        "_metadata",
+        "_national_trivial",
+        "_national_valid",
+        "_prefix",
+        "_region",
+        "_trivial",
+        "_valid",
+    )
 
     def __init__(self, region: str | None) -> None:
         """Raises ValueError for a region libphonenumber does not know."""
@@ -171,6 +207,8 @@ class E164Numbers:
         # Without a region a number without a "+" is kept as it is: always "valid".
         self._national_trivial = self._national_valid = "[0-9]+"
         self._prefix = ""
+        self._metadata: PhoneMetadata | None = None
+        self._international_lead: re.Pattern[str] | None = None
         codes: list[int] = []
         if region is not None:
             metadata = _metadata(region, 0) if is_known_region(region) else None
@@ -179,6 +217,11 @@ class E164Numbers:
             code: int = metadata.country_code or 0
             codes.append(code)
             self._prefix = f"+{code}"
+            self._metadata = metadata
+            # an international prefix or the calling code: `parse` tries to read a calling code there
+            self._international_lead = re.compile(
+                f"(?:{metadata.international_prefix})|{code}" if metadata.international_prefix else f"{code}"
+            )
             self._national_trivial = (
                 _not_prefixed_by(metadata.international_prefix)
                 + f"(?!{code})"
@@ -220,6 +263,25 @@ class E164Numbers:
             missed = [index for index in missed if self._valid.fullmatch(compacts[index]) is None]
         for index in missed:
             number = compacts[index]
-            trivial = self._trivial.fullmatch(number) is not None
-            result[index] = INVALID if trivial else e164_by_libphonenumber(number, self._region)
+            if self._trivial.fullmatch(number) is not None:
+                result[index] = INVALID
+            else:
+                result[index] = self._after_national_prefix(number)
         return result
+
+    def _after_national_prefix(self, number: str) -> Parsed:
+        """E.164 of a number that starts with a national prefix (after the calling code, or without
+        one in the region); any other shape is left to libphonenumber itself."""
+        if number[:1] == "+":
+            code = country_code_of(number[1:])
+            regions = _regions_of(code) if code is not None else ()
+            metadata = _metadata(regions[0], code) if code is not None and regions else None
+            if code is not None and metadata is not None:
+                return _e164_after_national_prefix(code, number[1 + len(str(code)) :], metadata)
+        elif (
+            self._metadata is not None
+            and self._international_lead is not None
+            and self._international_lead.match(number) is None
+        ):
+            return _e164_after_national_prefix(self._metadata.country_code or 0, number, self._metadata)
+        return e164_by_libphonenumber(number, self._region)
