@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from normalizer.config import FieldSpec
+from normalizer.config import FieldSpec, Settings
 from normalizer.values import CellValue, value_evidence, write_kind
 
 
@@ -88,3 +88,23 @@ def test_evidence_ignores_validators_other_than_the_value_pattern() -> None:
 def test_write_kind_follows_the_field_type(field_type: str, kind: str) -> None:
     assert write_kind(field(field_type)) == kind
     assert write_kind(field("enum", enum=["a"])) == "text"
+
+
+def test_dates_and_amounts_in_the_worlds_formats_are_evidence_for_their_types() -> None:
+    assert value_evidence(field("date"), ["31.12.1980", "01.02.1975", "05/05/1990", "31-12-1980"]) == 1.0
+    assert value_evidence(field("number"), ["1.234,56 €", "-12,50 €", "1\u202f000,00\u00a0€"]) == 1.0
+
+
+def test_ambiguous_dates_of_a_sample_whose_orders_conflict_are_no_evidence() -> None:
+    assert value_evidence(field("date"), ["31/12/1980", "12/31/1980", "01/02/1975", "03/04/1976"]) == 0.5
+
+
+def test_phones_with_a_plus_that_libphonenumber_calls_invalid_are_no_evidence() -> None:
+    assert value_evidence(field("phone"), ["+1 416 555 0123", "+1 555 123 4567", "555 123 4567"]) == pytest.approx(
+        2 / 3
+    )
+
+
+def test_settings_force_how_the_sample_reads() -> None:
+    month_first = Settings.model_validate({"dateOrder": "MDY"})
+    assert value_evidence(field("date"), ["31/12/1980", "12/31/1980"], month_first) == 0.5

@@ -7,7 +7,8 @@ from typing import Any
 
 import pytest
 
-from normalizer.config import FieldSpec
+from normalizer.config import FieldSpec, Settings
+from normalizer.errors import EngineFailure
 from normalizer.values import CellValue, compile_field
 
 D = datetime.date
@@ -64,6 +65,11 @@ def test_string_accepts_anything_and_writes_numbers_and_dates_as_text(value: Cel
         ("+7", 7),
         ("42.0", 42),
         ("1,234,567", 1234567),
+        ("1 234", 1234),
+        ("1.234.567", 1234567),
+        ("1'234", 1234),
+        ("42,00", 42),
+        ("$1,200", 1200),
         (-3.0, -3),
         (2**53, 2**53),
     ],
@@ -80,7 +86,8 @@ def test_integer_accepts_ints_whole_floats_and_grouped_text(value: CellValue, ex
         "abc",
         "1,23",
         "12,3456",
-        "1 234",
+        "1.5e3",
+        "12%",
         True,
         float("nan"),
         float("inf"),
@@ -127,6 +134,14 @@ def test_integer_explains_too_large_values() -> None:
         (".5", 0.5),
         ("5.", 5.0),
         (" 42 ", 42.0),
+        ("1,23", 1.23),
+        ("1.234,5", 1234.5),
+        ("1 234,56", 1234.56),
+        ("1\u202f234,56\u00a0€", 1234.56),
+        ("1'234.50 CHF", 1234.5),
+        ("EUR 12,50", 12.5),
+        ("-1.234,56 €", -1234.56),
+        ("12,5 %", 0.125),
     ],
 )
 def test_number_accepts_numbers_grouped_accounting_percent_and_currency_text(value: CellValue, expected: float) -> None:
@@ -142,7 +157,6 @@ def test_number_accepts_numbers_grouped_accounting_percent_and_currency_text(val
         "12.50)",
         "-(5)",
         "$5€",
-        "1,23",
         "nan",
         "inf",
         "1e400",
@@ -151,7 +165,12 @@ def test_number_accepts_numbers_grouped_accounting_percent_and_currency_text(val
         float("inf"),
         True,
         D(2024, 1, 1),
-        "1.234,5",
+        "1.234.5",
+        "1,234.567,8",
+        "12,34,567",
+        "0,500.5",
+        "XYZ 5",
+        "1 23",
     ],
 )
 def test_number_rejects_non_numbers_and_non_finite_values(value: CellValue) -> None:
@@ -216,6 +235,12 @@ def test_boolean_rejects_other_words_and_numbers(value: CellValue) -> None:
         ("Sept 30, 2024", D(2024, 9, 30)),
         ("2024-03-01T14:30:00", D(2024, 3, 1)),
         ("03/01/2024 14:30", D(2024, 3, 1)),
+        ("13/01/2024", D(2024, 1, 13)),
+        ("31.12.1980", D(1980, 12, 31)),
+        ("01.02.1975", D(1975, 2, 1)),
+        ("1-3-2024", D(2024, 1, 3)),
+        ("31-12-80", D(1980, 12, 31)),
+        ("2024.3.1", D(2024, 3, 1)),
     ],
 )
 def test_date_accepts_date_cells_serials_and_the_text_forms(value: CellValue, expected: datetime.date) -> None:
@@ -231,8 +256,10 @@ def test_date_accepts_date_cells_serials_and_the_text_forms(value: CellValue, ex
         2958466,
         float("nan"),
         "45352",
-        "13/01/2024",
+        "13/13/2024",
         "02/30/2024",
+        "12.31.1980",
+        "1/2/345",
         "2024-02-30",
         "1 Foo 2024",
         "yesterday",
@@ -338,11 +365,12 @@ def test_email_rejects_missing_or_extra_at_and_undotted_domains(value: CellValue
 @pytest.mark.parametrize(
     ("value", "expected"),
     [
-        ("+1 (555) 123-4567", "+15551234567"),
+        ("+1 (416) 555-0123", "+14165550123"),
+        ("+44 (0)20 7946 0958", "+442079460958"),
+        ("+49 30 1234567", "+49301234567"),
         ("555.123.4567", "5551234567"),
         ("020 7946 0958", "02079460958"),
         ("1234567", "1234567"),
-        ("+123456789012345", "+123456789012345"),
         (5551234567.0, "5551234567"),
         (5551234567, "5551234567"),
         ("[030] 1234\u00a0567", "0301234567"),
@@ -357,6 +385,49 @@ def test_phone_keeps_a_leading_plus_and_the_digits(value: CellValue, expected: s
 )
 def test_phone_rejects_too_few_or_many_digits_and_letters(value: CellValue) -> None:
     assert_rejects("phone", value)
+
+
+@pytest.mark.parametrize("value", ["+1 (555) 123-4567", "+123456789012345", "+49 30 12"])
+def test_phone_with_a_plus_is_invalid_when_libphonenumber_says_so(value: CellValue) -> None:
+    output, codes = process_one("phone", value)
+    assert codes == ["invalid_phone"]
+    assert output == value
+
+
+@pytest.mark.parametrize(
+    ("region", "value", "expected"),
+    [
+        ("DE", "030 1234567", "+49301234567"),
+        ("DE", "0049 30 1234567", "+49301234567"),
+        ("DE", "+33 1 42 68 53 00", "+33142685300"),
+        ("FR", "01 42 68 53 00", "+33142685300"),
+        ("US", "(416) 555-0123", "+14165550123"),
+        ("US", "1 416 555 0123", "+14165550123"),
+        ("GB", "020 7946 0958", "+442079460958"),
+    ],
+)
+def test_phone_with_a_default_region_is_written_in_e164(region: str, value: str, expected: str) -> None:
+    settings = Settings.model_validate({"defaultRegion": region})
+    field = FieldSpec(name="phone", type="phone")
+    output, issues, _valid = compile_field(field, settings).process([value], [2])
+    assert (output, issues) == ([expected], [])
+
+
+def test_phone_invalid_in_the_default_region_is_an_issue_that_says_so() -> None:
+    field = FieldSpec(name="phone", type="phone")
+    output, issues, _valid = compile_field(field, Settings.model_validate({"defaultRegion": "US"})).process(
+        ["(555) 123-4567"], [9]
+    )
+    assert output == ["(555) 123-4567"]
+    assert [(issue.row, issue.code, issue.message) for issue in issues] == [
+        (9, "invalid_phone", "Not a valid phone number in its country's numbering plan.")
+    ]
+
+
+def test_an_unknown_default_region_is_a_configuration_error() -> None:
+    with pytest.raises(EngineFailure) as raised:
+        compile_field(FieldSpec(name="phone", type="phone"), Settings.model_construct(default_region="UK"))
+    assert raised.value.code == "CONFIGURATION_INVALID"
 
 
 @pytest.mark.parametrize(

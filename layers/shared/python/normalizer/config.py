@@ -105,6 +105,20 @@ class Settings(_ConfigModel):
     # ISO 3166 alpha-2 region for phone numbers written without a country code.
     default_region: Annotated[str, Field(pattern=r"^[A-Z]{2}$")] | None = None
 
+    @field_validator("default_region")
+    @classmethod
+    def _region_known(cls, region: str | None) -> str | None:
+        if region is None:
+            return None
+        # imported here: only a configuration with a region pays for the phone library's import
+        from phonenumbers import SUPPORTED_REGIONS
+
+        if region not in SUPPORTED_REGIONS:
+            raise ValueError(
+                f"{region!r} is not an ISO 3166 region code with a telephone numbering plan (e.g. GB, not UK)"
+            )
+        return region
+
 
 class Configuration(_ConfigModel):
     """A whole configuration document (schema version 1)."""

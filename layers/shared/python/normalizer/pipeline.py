@@ -197,7 +197,9 @@ class _Table:
         self.fields: list[tuple[str, FieldProcessor | None, int | None]] = []
         for spec in configuration.fields:
             offset = column_of_field.get(spec.name)
-            self.fields.append((spec.name, compile_field(spec) if offset is not None else None, offset))
+            self.fields.append(
+                (spec.name, compile_field(spec, configuration.settings) if offset is not None else None, offset)
+            )
         self.unmapped: list[int] = (
             []
             if configuration.settings.remove_unmapped_columns
@@ -445,7 +447,7 @@ class _Run:
         if write_output and output_path is None:
             raise EngineFailure("INTERNAL", "No output path was given.", stage="prepare")
         for spec in self.configuration.fields:
-            compile_field(spec)
+            compile_field(spec, self.configuration.settings)
         events.enter_stage("read")
         with open_workbook(input_path, filename=filename) as workbook:
             self.workbook_name = workbook.filename

@@ -90,10 +90,11 @@ def _with_failures(values: list[CellValue], parsed: list[Parsed]) -> tuple[list[
 
 
 def typed_column_parser(
-    transform: TextTransform | None, parse_text: TextParser, parse_cell: CellParser, check_blank: bool
+    transform: TextTransform | None, parse_texts: TextsParser, parse_cell: CellParser, check_blank: bool
 ) -> ColumnParser:
-    """Parser for value types (integer, number, boolean, date, datetime): text cells are transformed
-    and parsed by `parse_text`; typed cells (numbers, dates, booleans) go to `parse_cell` untransformed.
+    """Parser for value types (integer, number, boolean, date, datetime): the chunk's text cells are
+    transformed and parsed together by `parse_texts` (so a column can decide how its texts read);
+    typed cells (numbers, dates, booleans) go to `parse_cell` untransformed.
 
     Empty cells become None; failed cells keep their original text form.
     """
@@ -102,23 +103,37 @@ def typed_column_parser(
         output: list[CellValue] = []
         append = output.append
         failed: list[int] = []
+        texts: list[str] = []
+        text_positions: list[int] = []
         for index, value in enumerate(values):
             if type(value) is str:
                 text = value if transform is None else transform(value)
-                if not text or (check_blank and text.isspace()):
-                    append(None)
-                    continue
-                parsed = parse_text(text)
             elif value is None:
                 append(None)
                 continue
             else:
                 parsed = parse_cell(value)
-            if parsed is INVALID:
-                failed.append(index)
-                append(cell_text(value))
-            else:
-                append(parsed)
+                if parsed is INVALID:
+                    failed.append(index)
+                    append(cell_text(value))
+                else:
+                    append(parsed)
+                continue
+            append(None)
+            if text and not (check_blank and text.isspace()):
+                texts.append(text)
+                text_positions.append(index)
+        if texts:
+            text_failed = False
+            for index, parsed in zip(text_positions, parse_texts(texts), strict=True):
+                if parsed is INVALID:
+                    failed.append(index)
+                    text_failed = True
+                    output[index] = cell_text(values[index])
+                else:
+                    output[index] = parsed
+            if text_failed and len(texts) < len(values):
+                failed.sort()
         return output, failed
 
     return parse_column

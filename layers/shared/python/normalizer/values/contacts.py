@@ -5,9 +5,11 @@ Decisions where the spec is silent:
   labels; whitespace and , ; < > ( ) [ ] \\ " are not allowed anywhere. The whole address is
   lower-cased (also the local part, which real mail systems treat case-insensitively).
 - Phone: after removing spaces (also tabs, newlines, no-break spaces), dots, dashes and brackets
-  ( ) [ ], what remains must be an optional leading "+" and 7-15 ASCII digits.
-  Output keeps the "+" if there was one, then the digits. Extensions ("x123", "ext. 4") and
-  letters are invalid. A number cell is read via its text form.
+  ( ) [ ], what remains must be an optional leading "+" and 7-15 ASCII digits. A number with a "+",
+  and every number when the configuration has a `defaultRegion`, is then checked and written in
+  E.164 by libphonenumber's rules (`phones`); any other number is written as its "+" and digits.
+  Extensions ("x123", "ext. 4") and letters are invalid: neither written form can hold an extension,
+  and dropping it would lose part of the value. A number cell is read via its text form.
 """
 
 from __future__ import annotations
@@ -15,7 +17,8 @@ from __future__ import annotations
 import re
 
 from normalizer.values.cells import CellValue
-from normalizer.values.columns import INVALID, Parsed, indices_of
+from normalizer.values.columns import INVALID, Parsed, TextsParser, indices_of
+from normalizer.values.phones import E164Numbers
 
 _EMAIL = re.compile(r'[^\s@,;<>()\[\]\\"]+@[^\s@,;<>()\[\]\\".]+(?:\.[^\s@,;<>()\[\]\\".]+)+')
 _PHONE_SEPARATOR_BYTES = b" \t\n\r.-()[]"
@@ -60,20 +63,40 @@ def parse_email_texts(texts: list[str]) -> list[Parsed]:
     return parsed
 
 
-def parse_phone_texts(texts: list[str]) -> list[Parsed]:
-    """`parse_phone_text` over a column: one translate for the whole column, one regex when all are valid."""
+def compact_phone_texts(texts: list[str]) -> list[str]:
+    """The compact form of each phone text ("+" if given, then the digits), "" where the text is no
+    7-15 digit phone number: one translate for the whole column, one regex when all are valid."""
     joined = _COLUMN_JOINER.join(texts)
     if not joined.isascii() or joined.count(_COLUMN_JOINER) != len(texts) - 1:
         # non-ASCII separators need the str path; a NUL inside a text would shift the split
-        return list(map(parse_phone_text, texts))
+        return [number if type(number) is str else "" for number in map(parse_phone_text, texts)]
     compact = joined.encode("ascii").translate(None, _PHONE_SEPARATOR_BYTES).decode("ascii")
     numbers = compact.split(_COLUMN_JOINER)
     if not _COMPACT_PHONE_COLUMN.fullmatch(compact):
-        return [number if _COMPACT_PHONE.fullmatch(number) else INVALID for number in numbers]
-    parsed = list[Parsed](numbers)
-    for index in indices_of(numbers, ""):
+        return [number if _COMPACT_PHONE.fullmatch(number) else "" for number in numbers]
+    return numbers
+
+
+def parse_phone_texts(texts: list[str]) -> list[Parsed]:
+    """`parse_phone_text` over a column (see `compact_phone_texts`)."""
+    parsed = list[Parsed](compact_phone_texts(texts))
+    for index in indices_of(parsed, ""):
         parsed[index] = INVALID
     return parsed
+
+
+def phone_texts_parser(region: str | None) -> TextsParser:
+    """`parse_phone_texts`, then E.164 as libphonenumber writes it for numbers with a "+" (and for
+    all numbers with a `region`), INVALID when libphonenumber finds the number invalid.
+
+    Keeps the calling codes it has seen (use one per column). Raises ValueError for an unknown region.
+    """
+    e164 = E164Numbers(region)
+
+    def parse_texts(texts: list[str]) -> list[Parsed]:
+        return e164.convert(compact_phone_texts(texts))
+
+    return parse_texts
 
 
 def email_failure_message(value: CellValue) -> str:
@@ -83,4 +106,6 @@ def email_failure_message(value: CellValue) -> str:
 
 def phone_failure_message(value: CellValue) -> str:
     """Why a value is not a phone number, in one sentence."""
+    if isinstance(value, str) and parse_phone_text(value) is not INVALID:
+        return "Not a valid phone number in its country's numbering plan."
     return "Not a valid phone number (7 to 15 digits, optionally with a leading +)."

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from normalizer.config import FieldSpec
+from normalizer.config import FieldSpec, Settings
 from normalizer.values.cells import CellValue, cell_text
 from normalizer.values.processor import build_column_parser
 
@@ -22,10 +22,15 @@ def _is_empty(value: CellValue) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
 
-def value_evidence(field: FieldSpec, sample: Sequence[CellValue]) -> float:
+def value_evidence(field: FieldSpec, sample: Sequence[CellValue], settings: Settings | None = None) -> float:
     """Share (0..1) of the non-empty sample values that parse as the field's type and, when the field
     has a valuePattern, whose parsed text matches it. A string field without a valuePattern has no
     value evidence: 0.0. An all-empty sample gives 0.0. Never raises on any cell value.
+
+    The sample is read as one column under `settings` (None: every setting `auto`, so German dates
+    and amounts count as dates and numbers; in a sample whose dates conflict, the ambiguous ones do
+    not count). Phones are checked by libphonenumber's rules when they have a "+" (or the settings a
+    `defaultRegion`). Raises EngineFailure(CONFIGURATION_INVALID) for an unknown `defaultRegion`.
     """
     if field.type == "string" and field.value_pattern is None:
         return 0.0
@@ -36,7 +41,7 @@ def value_evidence(field: FieldSpec, sample: Sequence[CellValue]) -> float:
         candidates = non_empty
     if not non_empty:
         return 0.0
-    output, failed = build_column_parser(field)(candidates)
+    output, failed = build_column_parser(field, settings)(candidates)
     failed_indices = frozenset(failed)
     search = re.compile(field.value_pattern).search if field.value_pattern is not None else None
     matches = 0
