@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from normalizer.config import DEFAULT_CONFIGURATION
-from normalizer.detect import DataChunk, HeaderBlock, TableRows, detect_header
+from normalizer.detect import detect_header
 from normalizer.mapping import HeaderVocabulary
+from normalizer.segment import SheetSegmenter, TableChunk, TableEnded
 
 MEMBERS_HEADER = ["First Name", "Last Name", "Email", "Member ID"]
 
@@ -138,9 +139,16 @@ def test_empty_sheet_gives_a_sheet_empty_finding(make_workbook, validate):
     assert (finding.severity, finding.sheet_name, finding.table_index) == ("warning", "Sheet2", None)
 
 
-def test_sheet_without_a_header_gives_a_no_table_found_finding(make_workbook, validate):
-    # Given a sheet holding only numbers
-    path = make_workbook({"Numbers": [[1, 2, 3], [4, 5, 6], [7, 8, 9]]})
+def test_sheet_of_instructions_gives_a_no_table_found_finding(make_workbook, validate):
+    # Given a sheet holding a title and numbered steps in one column
+    steps = [
+        ["How to fill in this template"],
+        ["1. Enter one member per row."],
+        ["2. Write dates as 2024-05-01."],
+        ["3. Leave unknown values empty."],
+        ["Questions? Write to support@example.com and we will help."],
+    ]
+    path = make_workbook({"Instructions": steps})
     # When the engine runs
     report = validate(path)
     # Then no table is found and the run grades as a failure
@@ -151,8 +159,9 @@ def test_sheet_without_a_header_gives_a_no_table_found_finding(make_workbook, va
 
 
 def test_header_below_the_scan_window_is_not_found(make_workbook, validate, configuration):
-    # Given a header on row 8 and a configuration that scans only 5 rows
-    path = make_workbook({"Members": [*[[number] for number in range(7)], MEMBERS_HEADER, *members(2)]})
+    # Given seven lines of prose, then a header on row 8, and a configuration that scans only 5 rows
+    prose = [[f"Line {number} of the export notes, kept for the auditors."] for number in range(7)]
+    path = make_workbook({"Members": [*prose, MEMBERS_HEADER, *members(2)]})
     config = configuration({"name": "email", "type": "email"}, header_scan_rows=5)
     # When the engine runs
     report = validate(path, config)
@@ -183,17 +192,16 @@ def test_detect_header_prefers_the_first_of_two_tables_in_the_window():
     assert (header.row_start, header.texts) == (1, tuple(MEMBERS_HEADER))
 
 
-def test_table_rows_skip_blank_rows_between_text_rows_without_splitting():
+def test_blank_rows_between_text_rows_do_not_split_a_table():
     # Given text-only data rows separated by blank rows (no header among them)
-    header = HeaderBlock(row_start=1, row_count=1, first_column=0, texts=("First Name", "City"), score=1.0)
-    rows = [["Ann", "Paris"], [], ["Bob", "Rome"], [""], ["Eve", "Oslo"]]
+    rows = [["First Name", "City"], ["Ann", "Paris"], [], ["Bob", "Rome"], [""], ["Eve", "Oslo"]]
     # When the rows are streamed as tables
-    items = list(TableRows(iter(rows), header, HeaderVocabulary(DEFAULT_CONFIGURATION.fields), chunk_rows=4))
-    # Then they stay one table with their row numbers and two inner blank rows
-    assert all(isinstance(item, DataChunk) for item in items)
-    chunks = [item for item in items if isinstance(item, DataChunk)]
+    segmenter = SheetSegmenter(rows, HeaderVocabulary(DEFAULT_CONFIGURATION.fields), scan_rows=10, chunk_rows=4)
+    events = list(segmenter)
+    # Then they stay one table with their row numbers, ending at the last data row
+    chunks = [event for event in events if isinstance(event, TableChunk)]
     assert [n for chunk in chunks for n in chunk.row_numbers] == [2, 4, 6]
-    assert sum(chunk.blank_rows for chunk in chunks) == 2
+    assert [(event.index, event.last_row) for event in events if isinstance(event, TableEnded)] == [(0, 6)]
 
 
 def test_number_in_a_header_row_becomes_that_column_header(make_workbook, validate):

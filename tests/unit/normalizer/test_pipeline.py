@@ -260,15 +260,23 @@ def test_each_input_sheet_with_a_table_gets_an_output_sheet(make_workbook, tmp_p
     assert [sheet.name for sheet in report.sheets if sheet.tables] == ["North", "South"]
 
 
-def test_workbook_without_any_table_writes_no_output(make_workbook, tmp_path):
+def test_workbook_without_any_table_writes_the_configured_header_and_why(make_workbook, tmp_path, read_back):
     # Given a workbook with only an empty sheet
     path = make_workbook({"Blank": []})
     output = tmp_path / "out.xlsx"
     # When the engine runs
     report = process(path, output)
-    # Then the run succeeds with a failure grade and no output
-    assert (report.status, report.metrics.evaluation_outcome, report.output) == ("succeeded", "failure", None)
-    assert not output.exists()
+    # Then the run succeeds with a failure grade, and its output holds the configured header and the reason
+    assert (report.status, report.metrics.evaluation_outcome) == ("succeeded", "failure")
+    assert report.output is not None and report.output.sheet_names == ["Blank", "Issues"]
+    assert report.output.row_count == 0
+    assert read_back(output, "Blank") == [
+        ["first_name", "last_name", "full_name", "email", "phone", "member_id", "date_of_birth"]
+    ]
+    assert read_back(output, "Issues") == [
+        ["sheet", "row", "column", "field", "value", "code", "message"],
+        ["Blank", None, None, None, None, "sheet_empty", "Sheet 'Blank' is empty."],
+    ]
 
 
 def test_later_sheets_stream_every_row_exactly_once(make_workbook, tmp_path, read_back):
