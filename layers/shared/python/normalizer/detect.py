@@ -5,8 +5,8 @@ table that ended) and returns the tables that start in it, each as a `HeaderBloc
 (none for headerless data) and its columns.
 
 1. The window splits into blocks at blank rows, and each block's columns split into bands at columns
-   that are empty in every row holding two or more cells (a one-cell row is a title or a note: it
-   neither joins nor splits bands). Each band of a block is examined on its own, so tables side by
+   that are empty in every row holding two or more cells or a value (a title, a note or a
+   `Key: value` line neither joins nor splits bands). Each band of a block is examined on its own, so tables side by
    side, separated by one or more empty columns, are separate tables.
 2. In a band, every run of up to three label rows is a candidate header, scored by fill, text share,
    vocabulary and the row below (`_score_block`). The earliest candidate scoring close to the best
@@ -191,12 +191,15 @@ class _RowProfile:
         return len(self.labels) / len(self.cells) if self.cells else 0.0
 
     @property
+    def key_value(self) -> bool:
+        """A `Key: value` line (`Exported: | 2024-05-01`): a preamble or footer line, never data."""
+        first = self.cells[min(self.cells)]
+        return self.non_empty <= 2 and isinstance(first, str) and first.rstrip().endswith(":")
+
+    @property
     def data_like(self) -> bool:
         """A row of values: it holds a value, no prose, is no `Key: value` line, and reads as no header."""
-        if not self.value_cells or self.prose_cells:
-            return False
-        first = self.cells[min(self.cells)]
-        if isinstance(first, str) and first.rstrip().endswith(":"):
+        if not self.value_cells or self.prose_cells or self.key_value:
             return False
         return self.has_email_or_date or self.text_share < HEADER_TEXT_SHARE
 
@@ -224,10 +227,8 @@ def _row_profile(position: int, cells: dict[int, CellValue]) -> _RowProfile:
     return _RowProfile(position, cells, labels, value_cells, prose_cells, email_or_date)
 
 
-def _profile(position: int, row: Sequence[CellValue], blocked: Sequence[tuple[int, int]]) -> _RowProfile | None:
-    cells = {
-        index: value for index, value in filled_cells(row) if not any(first <= index <= last for first, last in blocked)
-    }
+def _profile(position: int, row: Sequence[CellValue]) -> _RowProfile | None:
+    cells = dict(filled_cells(row))
     return _row_profile(position, cells) if cells else None
 
 
@@ -337,6 +338,8 @@ def _candidates(
             if len(block) > 1 and any(len(member.labels) < 2 for member in block):
                 break  # a lone title over a header is not part of it
             following = [later for later in present if later.position > position][:3]
+            if following and following[0].position > position + 1 and len(current.labels) < 2:
+                following = []  # a lone label with a blank row under it is a title, not a header
             score, _, known = _score_block(block, following, vocabulary)
             previous = [earlier for earlier in present if earlier.position < start][-1:]
             if (previous and _resembles(block[0], previous[0])) or (following and _resembles(block[-1], following[0])):
@@ -405,9 +408,11 @@ def _blocks(profiles: Sequence[_RowProfile | None]) -> list[list[_RowProfile]]:
 
 
 def _bands(block: Sequence[_RowProfile]) -> list[tuple[int, int]]:
-    """The column ranges of a block separated by empty columns (one-cell rows count only when the block
-    has nothing else)."""
-    rows = [profile for profile in block if profile.non_empty >= 2] or list(block)
+    """The column ranges of a block separated by empty columns. A row of one text cell (a title, a
+    note) or a `Key: value` line neither joins nor splits bands, unless the block holds nothing else."""
+    rows = [
+        profile for profile in block if (profile.non_empty >= 2 or profile.value_cells) and not profile.key_value
+    ] or list(block)
     occupied = sorted({index for profile in rows for index in profile.cells})
     bands: list[tuple[int, int]] = []
     for index in occupied:
@@ -431,13 +436,15 @@ def _holds_data(rows: Sequence[_RowProfile]) -> bool:
     return any(sum(map(_is_prose_cell, values)) < PROSE_SHARE * len(values) for values in columns.values())
 
 
-def _data_rows_below(band: Sequence[_RowProfile | None], after: int, limit: int) -> list[_RowProfile]:
-    """The data rows under a header: the next block's rows (blank rows right under the header are
-    skipped), up to `limit` rows, stopping at notes."""
+def _data_rows_below(
+    band: Sequence[_RowProfile | None], after: int, limit: int, *, past_blank_rows: bool
+) -> list[_RowProfile]:
+    """The data rows under a header: the rows of its block (or, `past_blank_rows`, of the next block
+    when the header stands alone), up to `limit` rows, stopping at notes."""
     rows: list[_RowProfile] = []
     for profile in band[after:]:
         if profile is None:
-            if rows:
+            if rows or not past_blank_rows:
                 break
             continue
         if profile.non_empty == 1 and _is_note_text(profile.cells[min(profile.cells)]):
@@ -478,7 +485,8 @@ def _header_table(
         assert group_row is not None
         header_top = group_row
     header_rows = [profile for profile in band[start : start + count] if profile is not None]
-    data = _data_rows_below(band, start + count, PROFILE_ROWS)
+    leaf = header_rows[-1]
+    data = _data_rows_below(band, start + count, PROFILE_ROWS, past_blank_rows=len(leaf.labels) >= 2)
     if len(data) < (1 if chosen.known else MIN_DATA_ROWS) or not _holds_data(data):
         return None
     columns = {index for profile in (*header_rows, *data) for index in profile.cells}
@@ -525,13 +533,14 @@ def find_tables(
 
     A table starts (its header, or its first row when headerless) within the first `start_limit` rows
     (default: any); the rows after serve as evidence. One table per band of columns is returned: the
-    first; whatever follows it in the same columns is found as its rows stream. Cells in `blocked`
-    column ranges (tables already open there) are not looked at.
+    first; whatever follows it in the same columns is found as its rows stream. No table is returned
+    over `blocked` column ranges (tables already open there), nor under one.
     """
     limit = len(rows) if start_limit is None else min(start_limit, len(rows))
-    profiles = [_profile(position, row, blocked) for position, row in enumerate(rows)]
+    profiles = [_profile(position, row) for position, row in enumerate(rows)]
     blocks = _blocks(profiles)
-    claimed: list[tuple[int, int]] = []
+    # a band over blocked columns is (part of) a table already open there: never a table now
+    claimed: list[tuple[int, int]] = list(blocked)
     found: list[TableStart] = []
     for number, block in enumerate(blocks):
         if block[0].position >= limit:
@@ -539,6 +548,8 @@ def find_tables(
         following = blocks[number + 1] if number + 1 < len(blocks) else []
         for first, last in _bands(block):
             if any(first <= other_last and other_first <= last for other_first, other_last in claimed):
+                # found as the table above streams: nothing below it in these columns is looked at now
+                claimed.append((first, last))
                 continue
             # the next block is evidence (data under a header, past a blank row) only if it stays in this band
             below = (
@@ -642,6 +653,7 @@ class TableProfile:
     value_columns: frozenset[int]
     longest_text: dict[int, int]
     most_words: dict[int, int]
+    typical_fill: int
     full_fill: int
     header_key: tuple[str, ...]
 
@@ -675,6 +687,7 @@ class TableProfile:
             ),
             longest_text=longest,
             most_words=words,
+            typical_fill=fill,
             full_fill=max(1, -(-fill // 2)),
             header_key=() if header.headerless else tuple(compact_header(text) for text in header.texts if text),
         )
@@ -704,6 +717,10 @@ class TableProfile:
         if count >= self.full_fill and contrast * 2 < count:
             return RowKind.DATA
         return RowKind.SPARSE
+
+    def is_typical(self, row: Sequence[CellValue]) -> bool:
+        """Whether a row fills as many of the table's columns as its data rows usually do."""
+        return sum(1 for _ in filled_cells(row, self.first_column, self.last_column)) >= self.typical_fill
 
     def _is_note(self, cells: dict[int, CellValue]) -> bool:
         first_index = min(cells)

@@ -198,16 +198,27 @@ class _OpenTable:
         return True
 
     def _goes_on(self, kind: RowKind, ahead: Ahead) -> bool:
-        """After a gap: whether the block starting here continues the table (a full data row before any
-        header or note)."""
-        if kind is RowKind.DATA:
-            return True
-        for row in ahead(LOOKAHEAD_ROWS)[1:]:
-            later = self.profile.classify(row, self._vocabulary, boundary=True)
-            if later is RowKind.DATA:
+        """After a gap: whether the block starting here continues the table (a data row as full as the
+        table's usually are, before any header, note or blank row)."""
+        for position, row in enumerate(ahead(LOOKAHEAD_ROWS)):
+            if position:
+                kind = self.profile.classify(row, self._vocabulary, boundary=True)
+            if kind is RowKind.DATA and self.profile.is_typical(row):
                 return True
-            if later is not RowKind.SPARSE:
+            if kind not in (RowKind.DATA, RowKind.SPARSE):
                 return False
+        return False
+
+    def ends_ahead(self, rows: Sequence[Row]) -> bool:
+        """Whether a table in a gap ends before the first of `rows` (its next non-blank row there does
+        not continue it)."""
+        for position, row in enumerate(rows[:LOOKAHEAD_ROWS]):
+            kind = self.profile.classify(row, self._vocabulary, boundary=True)
+            if kind is RowKind.BLANK:
+                continue
+            if kind in (RowKind.HEADER, RowKind.NOTE):
+                return True
+            return not self._goes_on(kind, partial(_window_ahead, list(rows), position))
         return False
 
     def _keep_held(self, count: int) -> None:
@@ -267,6 +278,7 @@ class SheetSegmenter:
         self._chunk_rows = chunk_rows
         self._sample_rows = sample_rows
         self._open: list[_OpenTable] = []
+        self._ended: list[tuple[int, int, int, int]] = []  # top row, last row, first and last column
         self._tables = 0
         self._quiet_until = 0
         self._outbox: list[SegmentEvent] = []
@@ -321,6 +333,10 @@ class SheetSegmenter:
             self._open.append(table)
             opened.append(table)
         return opened
+
+    def _earliest_restart(self, number: int) -> int:
+        """The earliest row a later look can start at: the first row an open table holds back."""
+        return min((table.held[0][0] for table in self._open if table.held), default=number)
 
     def _owned(self) -> list[tuple[int, int]]:
         return [(table.first_column, table.last_column) for table in self._open]
@@ -380,14 +396,8 @@ class SheetSegmenter:
 
     def _row_by_row(self, batch: list[Row], first: int, start: int) -> None:
         for position in range(start, len(batch)):
-            number, row = first + position, batch[position]
-
-            def ahead(count: int, position: int = position) -> list[Row]:
-                return self._ahead(batch, position, count)
-
-            self._check_free_cells(number, row, ahead)
-            for table in list(self._open):
-                self._feed(table, number, row, ahead)
+            ahead = partial(self._ahead, batch, position)
+            self._feed_all(list(self._open), first + position, batch[position], ahead)
 
     def _ahead(self, batch: list[Row], position: int, count: int) -> list[Row]:
         rows = batch[position : position + count]
@@ -395,30 +405,53 @@ class SheetSegmenter:
             rows += self._source.peek(count - len(rows))
         return rows
 
-    def _feed(self, table: _OpenTable, number: int, row: Row, ahead: Ahead) -> None:
-        if number < table.header.data_row_start:
-            return
-        kind = table.profile.classify(row, self._vocabulary, boundary=table.boundary)
-        if not table.feed(number, row, kind, ahead, self._chunk_rows):
-            self._close(table, number, row, ahead)
+    def _feed_all(
+        self, tables: Sequence[_OpenTable], number: int, row: Row, ahead: Ahead, *, replay: bool = False
+    ) -> None:
+        """Give one row to each of `tables`; a row seen for the first time (not a `replay` of rows held
+        back by a table that ended) also has its cells outside them looked at."""
+        if not replay:
+            self._check_free_cells(number, row, ahead)
+        ended = []
+        for table in tables:
+            if number < table.header.data_row_start or table not in self._open:
+                continue
+            kind = table.profile.classify(row, self._vocabulary, boundary=table.boundary)
+            if not table.feed(number, row, kind, ahead, self._chunk_rows):
+                ended.append(table)
+        if ended:
+            self._close(ended, number, ahead)
 
-    def _close(self, table: _OpenTable, number: int, row: Row, ahead: Ahead) -> None:
-        """End a table before row `number` and look for tables from its last data row on."""
-        held = [(held_number, held_row) for held_number, held_row, kind in table.held if kind is not RowKind.BLANK]
-        restart = held[0][0] if held else number
-        replay = [held_row for held_number, held_row, _ in table.held if held_number >= restart]
-        window = replay + ahead(self._window_rows)
-        self._open.remove(table)
+    def _close(self, tables: Sequence[_OpenTable], number: int, ahead: Ahead) -> None:
+        """End tables before row `number` (together: a table below may span them all) and look for
+        tables from the first row after their data on."""
+        following = ahead(self._window_rows)
+        # a table past its data whose next rows end it ends now too: the look must see its columns
+        tables = [
+            *tables,
+            *(table for table in self._open if table not in tables and table.gap and table.ends_ahead(following)),
+        ]
+        # the look starts right after the data: a title or group row there may be the next table's
+        earliest = min(tables, key=lambda table: table.held[0][0] if table.held else number)
+        restart = earliest.held[0][0] if earliest.held else number
+        replay = [held_row for held_number, held_row, _ in earliest.held if held_number < number]
+        for table in tables:
+            self._open.remove(table)
+            self._ended.append((table.header.row_start, table.last_row, table.first_column, table.last_column))
+        # rows already part of a table (one that ended, or one beside) are hidden from the look
+        bound = min(restart, self._earliest_restart(number))
+        self._ended = [region for region in self._ended if region[1] >= bound]
+        for top, bottom, first, last in self._ended:
+            for offset in range(max(top - restart, 0), min(bottom + 1 - restart, len(replay))):
+                replay[offset] = _without(replay[offset], first, last)
+        window = replay + following
         opened = self._look(window, restart, self._owned())
-        table.end(keep_trailing_sparse=not opened)
-        for new in opened:
-            for offset in range(number - restart + 1):
-
-                def replay_ahead(count: int, offset: int = offset) -> list[Row]:
-                    return window[offset : offset + count]
-
-                if new in self._open:
-                    self._feed(new, restart + offset, window[offset], replay_ahead)
+        for table in tables:
+            table.end(keep_trailing_sparse=not opened)
+        for offset in range(number - restart + 1):
+            self._feed_all(
+                opened, restart + offset, window[offset], partial(_window_ahead, window, offset), replay=True
+            )
 
     def _check_free_cells(self, number: int, row: Row, ahead: Ahead) -> None:
         free = self._free_cells(row)
@@ -427,7 +460,8 @@ class SheetSegmenter:
         if number >= self._quiet_until:
             self._look(ahead(self._window_rows), number, self._owned())
             free = self._free_cells(row)
-        started = [table for table in self._open if number >= table.header.data_row_start]
+        # only beside a table's data (not past its end, where it holds rows back)
+        started = [table for table in self._open if number >= table.header.data_row_start and not table.held]
         for index in free:
             nearest = min(
                 started,
@@ -458,6 +492,15 @@ class SheetSegmenter:
 
 def _nothing_ahead(count: int) -> list[Row]:
     return []
+
+
+def _without(row: Row, first: int, last: int) -> Row:
+    """A copy of a row with the cells from column `first` to `last` emptied."""
+    return [*row[:first], *([""] * len(row[first : last + 1])), *row[last + 1 :]]
+
+
+def _window_ahead(window: list[Row], offset: int, count: int) -> list[Row]:
+    return window[offset : offset + count]
 
 
 def _positions(items: Sequence[object], target: object) -> Iterator[int]:
