@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from normalizer.config import DEFAULT_CONFIGURATION
-from normalizer.detect import detect_header
+from normalizer.detect import detect_header, find_tables
 from normalizer.mapping import HeaderVocabulary
 from normalizer.segment import SheetSegmenter, TableChunk, TableEnded
 
@@ -211,3 +211,66 @@ def test_number_in_a_header_row_becomes_that_column_header(make_workbook, valida
     report = validate(path)
     # Then the number is the third column's header text
     assert [c.header_raw for c in report.columns] == ["Email", "Full Name", "2024"]
+
+
+VOCABULARY = HeaderVocabulary(DEFAULT_CONFIGURATION.fields)
+
+
+def shapes(rows, **options):
+    return [
+        (start.header.row_start, start.header.row_count, start.header.first_column, start.header.texts)
+        for start in find_tables(rows, VOCABULARY, **options)
+    ]
+
+
+def test_find_tables_splits_a_block_at_empty_columns_into_side_by_side_tables():
+    # Given two headers and their data, one empty column apart, under one title
+    rows = [
+        ["Members"],
+        ["Email", "Full Name", "", "Code", "Amount"],
+        *[[f"p{i}@x.co", f"P{i}", "", "C", i] for i in range(3)],
+    ]
+    # Then each side is its own table
+    assert shapes(rows) == [(2, 1, 0, ("Email", "Full Name")), (2, 1, 3, ("Code", "Amount"))]
+
+
+def test_find_tables_stretches_group_labels_over_the_empty_cells_of_their_group():
+    # Given a sparse group row directly above a header
+    rows = [
+        ["Person", "", "Contact", ""],
+        ["First", "Last", "Email", "Phone"],
+        ["Ann", "Lee", "a@x.co", "+1 416 555 0100"],
+    ]
+    # Then both rows are the header, each column's text its pieces top to bottom
+    assert shapes(rows) == [
+        (1, 2, 0, ("Person First", "Person Last", "Contact Email", "Contact Phone")),
+    ]
+
+
+def test_find_tables_names_the_columns_of_a_headerless_block_after_the_sheets_letters():
+    # Given dates and amounts from column B on, with no header
+    rows = [["", f"2024-01-0{day}", day * 2.5] for day in range(1, 5)]
+    # Then it is a headerless table starting at its first row
+    assert shapes(rows) == [(1, 0, 1, ("Column B", "Column C"))]
+
+
+def test_find_tables_sees_no_table_in_prose_or_a_lone_title_over_a_gap():
+    # Given a title over numbered steps, and a title with a blank row under it over values
+    steps = [["Instructions"], ["1. Enter one member per row."], ["2. Save the file as xlsx."]]
+    title_then_values = [["Totals"], [], [1], [2]]
+    # Then the steps are no table, and the values are a headerless table without the title
+    assert shapes(steps) == []
+    assert shapes(title_then_values) == [(3, 0, 0, ("Column A",))]
+
+
+def test_find_tables_returns_nothing_over_or_under_blocked_columns():
+    # Given a table whose middle columns belong to a table already open there
+    rows = [["Email", "Full Name", "Phone"], ["a@x.co", "Ann", "+1 416 555 0100"], ["b@x.co", "Bob", "+1 416 555 0101"]]
+    # Then nothing is found over them
+    assert shapes(rows, blocked=[(1, 1)]) == []
+
+
+def test_find_tables_needs_two_data_rows_under_a_header_that_names_no_field():
+    # Given a summary block of one row under unknown labels, and the same under a known one
+    assert shapes([["Fee", "Total"], [25, 175]]) == []
+    assert shapes([["Email", "Total"], ["a@x.co", 175]]) == [(1, 1, 0, ("Email", "Total"))]
