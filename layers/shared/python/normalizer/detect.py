@@ -133,7 +133,7 @@ def filled_cells(row: Sequence[CellValue], first: int = 0, last: int | None = No
     end = len(row) if last is None else min(len(row), last + 1)
     for index in range(first, end):
         value = row[index]
-        if value is None or value == "" or (isinstance(value, str) and not value.strip()):
+        if value is None or value == "" or (isinstance(value, str) and value.isspace()):
             continue
         yield index, value
 
@@ -704,15 +704,16 @@ class TableProfile:
             return RowKind.BLANK
         if self._is_note(cells):
             return RowKind.NOTE
-        labels = {index: label for index, value in cells.items() if (label := _label(value)) is not None}
         count = len(cells)
-        contrast = sum(1 for index in labels if index in self.value_columns)
-        if boundary and len(labels) == count and (count >= 2 or self.first_column == self.last_column):
-            if contrast and contrast * 2 >= count:
-                return RowKind.HEADER
-            if tuple(compact_header(label) for label in labels.values()) == self.header_key:
-                return RowKind.HEADER
-            if count >= 2 and sum(1 for label in labels.values() if vocabulary.is_known_term(label)) * 2 >= count:
+        # labels matter only over value columns, and anywhere at a boundary
+        contrast = sum(1 for index in self.value_columns if index in cells and _label(cells[index]) is not None)
+        if boundary and (count >= 2 or self.first_column == self.last_column):
+            labels = [label for value in cells.values() if (label := _label(value)) is not None]
+            if len(labels) == count and (
+                (contrast and contrast * 2 >= count)
+                or tuple(map(compact_header, labels)) == self.header_key
+                or (count >= 2 and sum(map(vocabulary.is_known_term, labels)) * 2 >= count)
+            ):
                 return RowKind.HEADER
         if count >= self.full_fill and contrast * 2 < count:
             return RowKind.DATA

@@ -199,8 +199,12 @@ class _OpenTable:
 
     def _goes_on(self, kind: RowKind, ahead: Ahead) -> bool:
         """After a gap: whether the block starting here continues the table (a data row as full as the
-        table's usually are, before any header, note or blank row)."""
-        for position, row in enumerate(ahead(LOOKAHEAD_ROWS)):
+        table's usually are, before any header, note or blank row; and no cell right beside its
+        columns, where a wider table would start)."""
+        rows = ahead(LOOKAHEAD_ROWS)
+        if rows and self._touches(rows[0]):
+            return False
+        for position, row in enumerate(rows):
             if position:
                 kind = self.profile.classify(row, self._vocabulary, boundary=True)
             if kind is RowKind.DATA and self.profile.is_typical(row):
@@ -208,6 +212,13 @@ class _OpenTable:
             if kind not in (RowKind.DATA, RowKind.SPARSE):
                 return False
         return False
+
+    def _touches(self, row: Row) -> bool:
+        """Whether a row has a cell in the column just left or right of the table's."""
+        return any(
+            0 <= column < len(row) and row[column] is not None and row[column] != ""
+            for column in (self.first_column - 1, self.last_column + 1)
+        )
 
     def ends_ahead(self, rows: Sequence[Row]) -> bool:
         """Whether a table in a gap ends before the first of `rows` (its next non-blank row there does
@@ -352,15 +363,15 @@ class SheetSegmenter:
         (where the rows back to the last data row are held until the next batch shows what follows);
         returns how many rows were handled (the rest goes row by row)."""
         table = self._open[0]
-        if first < table.header.data_row_start:
-            return 0
+        # rows above the data are its header and preamble, already seen by the look that found it
+        done = min(max(table.header.data_row_start - first, 0), len(batch))
         start, end = table.first_column, table.last_column + 1
-        if start and any(map(any, (row[:start] for row in batch))):
+        rows = batch[done:] if done else batch
+        if start and any(map(any, (row[:start] for row in rows))):
             return 0
-        if max(map(len, batch)) > end and any(map(any, (row[end:] for row in batch))):
+        if max(map(len, rows), default=0) > end and any(map(any, (row[end:] for row in rows))):
             return 0
         profile, vocabulary, chunk_rows = table.profile, self._vocabulary, self._chunk_rows
-        done = 0
         # first settle the rows the previous batch held back
         while table.held and done < len(batch):
             kind = profile.classify(batch[done], vocabulary, boundary=True)
@@ -375,7 +386,7 @@ class SheetSegmenter:
             tail = stop
             while tail > done and profile.classify(batch[tail - 1], vocabulary, boundary=False) is not RowKind.DATA:
                 tail -= 1
-            if tail == len(batch) and done == 0 and not table.held:
+            if tail == len(batch) and done == 0 and not table.held:  # the common case: all data
                 table.take_batch(batch, range(first, first + len(batch)), chunk_rows)
                 return len(batch)
             table.take(batch[done:tail], range(first + done, first + tail), chunk_rows)

@@ -190,8 +190,9 @@ class TableProcessor:
         count = len(rows)
         columns: list[Sequence[CellValue]] = list(zip(*rows, strict=True)) if count else [()] * width
         self.rows_written += count
+        kinds = [set(map(type, column)) for column in columns]
         for offset, column in enumerate(columns):
-            self.non_empty[offset] += count - _empty_cells(column)
+            self.non_empty[offset] += count - _empty_cells(column, kinds[offset])
         row_numbers = chunk.row_numbers
         output: list[Iterable[CellValue]] = []
         for _, processor, field_offset in self.fields:
@@ -206,7 +207,7 @@ class TableProcessor:
         if not writing:
             return None
         for offset in self.unmapped:
-            output.append(fit_column(columns[offset]))
+            output.append(fit_column(columns[offset], kinds[offset]))
         return RowBatch(zip(*output, strict=False), count, len(output))
 
     def header_batch(self) -> RowBatch:
@@ -315,9 +316,9 @@ _NEVER_EMPTY = frozenset({int, float, bool, datetime.date, datetime.datetime, da
 _NEVER_EMPTY_OR_TEXT = _NEVER_EMPTY | {str}
 
 
-def _empty_cells(column: Sequence[CellValue]) -> int:
-    """How many cells of a column are empty ("" or None), counted only for the kinds of value that can be."""
-    kinds = set(map(type, column))
+def _empty_cells(column: Sequence[CellValue], kinds: set[type]) -> int:
+    """How many cells of a column are empty ("" or None), counted only for the kinds of value that can be
+    (`kinds`: the set of the column's types)."""
     if kinds <= _NEVER_EMPTY:
         return 0
     if kinds <= _NEVER_EMPTY_OR_TEXT:

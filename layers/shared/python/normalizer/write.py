@@ -187,13 +187,13 @@ def output_sheet_name(name: str, taken: set[str]) -> str:
     return candidate
 
 
-def fit_column(values: Sequence[CellValue]) -> Sequence[CellValue]:
+def fit_column(values: Sequence[CellValue], kinds: set[type] | None = None) -> Sequence[CellValue]:
     """Make a column's values writable: text over 32,767 characters is cut, dates outside 1900 to 9999
-    become ISO text.
+    become ISO text. `kinds`, the set of the values' types, is computed when not given.
 
     Returns `values` itself when nothing needed changing (the common case, checked at C speed).
     """
-    kinds = set(map(type, values))
+    kinds = set(map(type, values)) if kinds is None else set(kinds)
     kinds.discard(type(None))
     if kinds <= _PLAIN_CLASSES:
         return values
