@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import hypothesis.strategies as st
+from hypothesis import assume
 
 from normalizer.config import Configuration
 
@@ -153,15 +154,21 @@ def layouts(draw: st.DrawFn) -> Layout:
                 layout.put(row + index, left + offset, _value(draw, kind, row + index))
         layout.tables.append(ExpectedTable(left, left + len(kinds) - 1, row + 1, 0, row + count))
         row += count + draw(st.integers(1, 2))
+    headers: set[tuple[int, tuple[str, ...]]] = set()
     for _ in range(draw(st.integers(1, 3))):
         left = draw(st.integers(0, 2))
         first = draw(_table_plan())
+        # the same header again over the same columns is a table above going on (a page break)
+        assume((left, tuple(first.labels)) not in headers)
+        headers.add((left, tuple(first.labels)))
         end = _place_table(draw, layout, first, row, left)
         side_by_side = draw(st.booleans())
         if side_by_side:
             neighbour = draw(_table_plan(max_width=3))
             neighbour.group_row = False
             column = left + len(first.kinds) + draw(st.integers(1, 2))
+            assume((column, tuple(neighbour.labels)) not in headers)
+            headers.add((column, tuple(neighbour.labels)))
             shift = draw(st.integers(0, 1))
             end = max(end, _place_table(draw, layout, neighbour, row + shift, column))
         row = end

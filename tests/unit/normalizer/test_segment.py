@@ -51,7 +51,15 @@ def test_blank_rows_inside_a_table_are_not_sent_but_keep_it_going():
 
 def test_a_note_right_under_the_data_in_the_next_chunk_ends_the_table_before_it():
     # Given a table whose note falls at a chunk boundary, then a second table after a gap
-    rows = [HEADER, *members(3), ["Note: first batch"], [], HEADER, *members(2, 10)]
+    rows = [
+        HEADER,
+        *members(3),
+        ["Note: first batch"],
+        [],
+        ["Full Name", "Email"],
+        ["Bob", "b@x.co"],
+        ["Eve", "e@x.co"],
+    ]
     # When they are segmented in chunks of every size
     for chunk_rows in range(1, 8):
         events = segment(rows, chunk_rows=chunk_rows)
@@ -59,6 +67,19 @@ def test_a_note_right_under_the_data_in_the_next_chunk_ends_the_table_before_it(
         ends = [(e.index, e.last_row) for e in events if isinstance(e, TableEnded)]
         starts = [(e.index, e.header.row_start) for e in events if isinstance(e, TableFound)]
         assert (ends, starts) == ([(0, 4), (1, 9)], [(0, 1), (1, 7)]), chunk_rows
+
+
+def test_a_table_goes_on_over_page_breaks_that_repeat_its_header():
+    # Given pages of one table, each with a title and the header again, after a page footer
+    rows: list[list[Any]] = [HEADER, *members(5)]
+    for page in range(2, 4):
+        rows += [[], [f"Page {page - 1} of 3"], [], ["Member list"], HEADER, *members(5, page * 10)]
+    # When they are segmented in chunks of every size
+    for chunk_rows in (1, 3, 4, 512):
+        events = segment(rows, chunk_rows=chunk_rows)
+        # Then it is one table, and only the member rows are data
+        assert [e.index for e in events if isinstance(e, TableEnded)] == [0], chunk_rows
+        assert data_rows(events, 0) == [*range(2, 7), *range(12, 17), *range(22, 27)], chunk_rows
 
 
 def test_sparse_rows_right_under_the_data_stay_in_it_when_the_sheet_ends():

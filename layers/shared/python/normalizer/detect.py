@@ -109,9 +109,14 @@ def is_value_like(value: CellValue) -> bool:
 
 def is_sentence(text: str) -> bool:
     """Whether a text reads as prose rather than a label: six words or more, a numbered or bulleted
-    step, or three words or more ending with a full stop."""
+    step, or three words or more ending with a full stop. A question is a label (form exports head
+    their columns with the questions asked)."""
     words = text.split()
-    if len(words) >= SENTENCE_WORDS or len(text) > MAX_HEADER_TEXT_LENGTH:
+    if len(text) > MAX_HEADER_TEXT_LENGTH:
+        return True
+    if text.rstrip().endswith("?"):
+        return False
+    if len(words) >= SENTENCE_WORDS:
         return True
     if len(words) >= 2 and _LIST_MARKER.match(text):
         return True
@@ -461,6 +466,18 @@ def _is_note_text(value: CellValue) -> bool:
     return bool(_NOTE_MARKER.match(value) or _FOOTER.match(value) or _TOTAL_LABEL.match(value))
 
 
+@dataclass(frozen=True, slots=True)
+class _Shape:
+    """A table found in a band: where it starts (window position), its header rows (none when
+    headerless), its header text by column, its score, and its first data rows."""
+
+    start: int
+    row_count: int
+    texts: dict[int, str]
+    score: float
+    data: list[_RowProfile]
+
+
 def _header_table(
     band: Sequence[_RowProfile | None],
     block: Sequence[_RowProfile],
@@ -468,8 +485,8 @@ def _header_table(
     last: int,
     vocabulary: HeaderVocabulary,
     limit: int,
-) -> tuple[int, int, dict[int, str], float, list[_RowProfile]] | None:
-    """The header of the table starting in this block of the band, with its data rows, or None."""
+) -> _Shape | None:
+    """The table under a header starting in this block of the band, or None."""
     starts = [profile.position for profile in block if profile.position < limit]
     chosen = _choose(_candidates(band, starts, vocabulary))
     if chosen is None:
@@ -491,11 +508,12 @@ def _header_table(
         return None
     columns = {index for profile in (*header_rows, *data) for index in profile.cells}
     texts = _merge_texts(header_rows, every_cell=True, last_column=max(columns))
-    return start, count, texts, chosen.score, data
+    return _Shape(start, count, texts, chosen.score, data)
 
 
-def _headerless_table(block: Sequence[_RowProfile], limit: int) -> tuple[int, list[_RowProfile]] | None:
-    """The first run of value rows in this block of the band (a table without a header), or None."""
+def _headerless_table(block: Sequence[_RowProfile], limit: int) -> _Shape | None:
+    """The first run of value rows in this block of the band (a table without a header), or None;
+    its columns are named after the sheet's letters."""
     run: list[_RowProfile] = []
     for profile in block:
         if profile.data_like:
@@ -509,7 +527,9 @@ def _headerless_table(block: Sequence[_RowProfile], limit: int) -> tuple[int, li
             run = []
     if len(run) < MIN_HEADERLESS_ROWS or not _holds_data(run):
         return None
-    return run[0].position, run
+    columns = {index for profile in run for index in profile.cells}
+    texts = {index: f"Column {column_letter(index)}" for index in range(min(columns), max(columns) + 1)}
+    return _Shape(run[0].position, 0, texts, 0.0, run)
 
 
 @dataclass(frozen=True, slots=True)
@@ -565,49 +585,27 @@ def find_tables(
             for member in (*block, *below):
                 band[member.position] = member.within(first, last)
             band_block = [profile for profile in (band[member.position] for member in block) if profile is not None]
-            start = _table_start(band, band_block, first, last, vocabulary, limit, first_row_number, rows)
-            if start is not None:
+            shape = _header_table(band, band_block, first, last, vocabulary, limit) or _headerless_table(
+                band_block, limit
+            )
+            if shape is not None:
+                start = _table_start(shape, first_row_number, rows)
                 found.append(start)
                 claimed.append((start.header.first_column, start.header.last_column))
     found.sort(key=lambda start: (start.header.row_start, start.header.first_column))
     return found
 
 
-def _table_start(
-    band: Sequence[_RowProfile | None],
-    block: Sequence[_RowProfile],
-    first: int,
-    last: int,
-    vocabulary: HeaderVocabulary,
-    limit: int,
-    first_row_number: int,
-    rows: Sequence[Sequence[CellValue]],
-) -> TableStart | None:
-    with_header = _header_table(band, block, first, last, vocabulary, limit)
-    if with_header is not None:
-        start, count, texts, score, data = with_header
-        columns = sorted({*texts, *(index for profile in data for index in profile.cells)})
-        header = HeaderBlock(
-            row_start=first_row_number + start,
-            row_count=count,
-            first_column=columns[0],
-            texts=tuple(texts.get(index) for index in range(columns[0], columns[-1] + 1)),
-            score=round(score, 4),
-        )
-        return TableStart(header, [rows[profile.position] for profile in data])
-    headerless = _headerless_table(block, limit)
-    if headerless is None:
-        return None
-    start, data = headerless
-    columns = sorted({index for profile in data for index in profile.cells})
+def _table_start(shape: _Shape, first_row_number: int, rows: Sequence[Sequence[CellValue]]) -> TableStart:
+    columns = sorted({*shape.texts, *(index for profile in shape.data for index in profile.cells)})
     header = HeaderBlock(
-        row_start=first_row_number + start,
-        row_count=0,
+        row_start=first_row_number + shape.start,
+        row_count=shape.row_count,
         first_column=columns[0],
-        texts=tuple(f"Column {column_letter(index)}" for index in range(columns[0], columns[-1] + 1)),
-        score=0.0,
+        texts=tuple(shape.texts.get(index) for index in range(columns[0], columns[-1] + 1)),
+        score=round(shape.score, 4),
     )
-    return TableStart(header, [rows[profile.position] for profile in data])
+    return TableStart(header, [rows[profile.position] for profile in shape.data])
 
 
 def detect_header(
@@ -639,7 +637,11 @@ class RowKind(enum.Enum):
     SPARSE = "sparse"
     """A row with fewer cells than usual: data when more data follows it, else what ends the table."""
     NOTE = "note"
-    """A note, footer or total line: data only between data rows."""
+    """A marked note, footer or total line, or a repeated header: data only between data rows with no
+    blank row about them; after a gap the table may go on past it."""
+    STRAY = "stray"
+    """One text that fits no column (a label over values, a sentence among short texts): like a note,
+    but after a gap it ends the table."""
     HEADER = "header"
     """A header row: another table starts here."""
 
@@ -696,8 +698,9 @@ class TableProfile:
         """What `row` is to this table (only its cells in the table's columns count).
 
         `boundary`: the row follows a blank gap or a row that is not data; only there can a header
-        start another table (a repeat of this table's header, labels naming configured fields, or
-        labels over this table's value columns). Elsewhere such a row is data.
+        start another table (labels naming configured fields, or labels over this table's value
+        columns), and only there is a repeat of this table's own header a note. Elsewhere such a row
+        is data.
         """
         cells = dict(filled_cells(row, self.first_column, self.last_column))
         if not cells:
@@ -709,12 +712,15 @@ class TableProfile:
         contrast = sum(1 for index in self.value_columns if index in cells and _label(cells[index]) is not None)
         if boundary and (count >= 2 or self.first_column == self.last_column):
             labels = [label for value in cells.values() if (label := _label(value)) is not None]
-            if len(labels) == count and (
-                (contrast and contrast * 2 >= count)
-                or tuple(map(compact_header, labels)) == self.header_key
-                or (count >= 2 and sum(map(vocabulary.is_known_term, labels)) * 2 >= count)
-            ):
-                return RowKind.HEADER
+            if len(labels) == count:
+                if tuple(map(compact_header, labels)) == self.header_key:
+                    return RowKind.NOTE  # its own header again (a page break): not data, and it goes on
+                if (contrast and contrast * 2 >= count) or (
+                    count >= 2 and sum(map(vocabulary.is_known_term, labels)) * 2 >= count
+                ):
+                    return RowKind.HEADER
+        if self._is_stray(cells):
+            return RowKind.STRAY
         if count >= self.full_fill and contrast * 2 < count:
             return RowKind.DATA
         return RowKind.SPARSE
@@ -724,6 +730,8 @@ class TableProfile:
         return sum(1 for _ in filled_cells(row, self.first_column, self.last_column)) >= self.typical_fill
 
     def _is_note(self, cells: dict[int, CellValue]) -> bool:
+        """Whether a row is marked as a note, footer or total line (`Note:`, `Total`, `Page 1 of 3`,
+        `Printed: | date`)."""
         first_index = min(cells)
         first = cells[first_index]
         if not isinstance(first, str):
@@ -735,11 +743,19 @@ class TableProfile:
                 return True  # "Total | | 1,250.00"
             # "Printed: | 2024-05-01" under a wider table
             return len(cells) == 2 and text.endswith(":") and len(cells) < self.full_fill
-        if _NOTE_MARKER.match(text) or _FOOTER.match(text) or _TOTAL_LABEL.match(text):
+        return bool(_NOTE_MARKER.match(text) or _FOOTER.match(text) or _TOTAL_LABEL.match(text))
+
+    def _is_stray(self, cells: dict[int, CellValue]) -> bool:
+        """Whether a row is one text that fits no column: a label over values, or much longer and
+        wordier than the column's texts."""
+        if len(cells) > 1:
+            return False
+        ((index, value),) = cells.items()
+        if not isinstance(value, str) or is_value_like(value):
+            return False
+        if index in self.value_columns:
             return True
-        if first_index in self.value_columns and not is_value_like(text):
-            return True
-        words = len(text.split())
-        longer_than_column = len(text) > max(24, 2 * self.longest_text.get(first_index, 0))
-        wordier_than_column = words >= 3 and words > 2 * max(self.most_words.get(first_index, 0), 1)
+        words = len(value.split())
+        longer_than_column = len(value) > max(24, 2 * self.longest_text.get(index, 0))
+        wordier_than_column = words >= 3 and words > 2 * max(self.most_words.get(index, 0), 1)
         return longer_than_column and wordier_than_column

@@ -17,13 +17,17 @@ How a sheet is read:
    starts there, the sheet has none.
 2. Rows then stream to the open tables. Each classifies a row by its cells in its own columns
    (`TableProfile.classify`): data rows are kept; blank rows, notes and sparse rows are held back and
-   become part of the table only when more of its data follows. A table ends at its last data row
-   when
-   - right after a gap or a row that is not data, a header row appears (a repeat of its header,
-     labels naming configured fields, or labels over its value columns);
-   - after a blank gap, the next block does not continue it: its first row is a note, or none of its
-     first rows fills as many of the table's columns as its rows usually do (a two-column
-     "Fee | Total" block under a seven-column table);
+   become part of the table only when more of its data follows (a note is data only between data
+   rows with no blank row about it; a repeat of the table's header after a gap is a note: the table
+   goes on over page breaks). A table ends at its last data row when
+   - right after a gap or a row that is not data, a header row appears (labels naming configured
+     fields, or labels over its value columns);
+   - after a blank gap (and any notes), the next block does not continue it: it starts with a text
+     that fits none of its columns, none of its first rows fills as many of the table's columns as
+     its rows usually do (a two-column "Fee | Total" block under a seven-column table), or it reaches
+     into the column beside the table;
+   - it has held back `headerScanRows` rows past a gap (a run that long right under its data, gap-free,
+     is data: held rows never grow with the sheet);
    - the sheet ends.
    What it held back after its last data row is not data, except sparse rows right under the data
    when nothing but the end of the sheet follows them.
@@ -131,9 +135,17 @@ class _OpenTable:
     """One table while its rows stream: its profile, the rows it holds back, its pending chunk."""
 
     def __init__(
-        self, index: int, start: TableStart, vocabulary: HeaderVocabulary, outbox: list[SegmentEvent], sample_rows: int
+        self,
+        index: int,
+        start: TableStart,
+        vocabulary: HeaderVocabulary,
+        outbox: list[SegmentEvent],
+        *,
+        sample_rows: int,
+        max_held: int,
     ) -> None:
         self.index = index
+        self._max_held = max_held
         self._vocabulary = vocabulary
         self.header = start.header
         self.profile = TableProfile.learn(start.header, start.data_rows)
@@ -181,35 +193,36 @@ class _OpenTable:
 
     def feed(self, number: int, row: Row, kind: RowKind, ahead: Ahead, chunk_rows: int) -> bool:
         """Take one classified row; False when the table ends before it (the row is not the table's)."""
-        if kind is RowKind.BLANK:
-            self.hold(number, row, kind)
-            return True
         if kind is RowKind.HEADER:
             return False
-        if self.gap:
-            if kind is RowKind.NOTE or not self._goes_on(kind, ahead):
-                return False
-            self.take([row], (number,), chunk_rows)
-            return True
-        if kind is RowKind.DATA:
-            self.take([row], (number,), chunk_rows)
-        else:
+        if len(self.held) >= self._max_held:
+            if self.gap:
+                return False  # long past its data: over
+            self._keep_held(len(self.held))  # a long run right under its data: data, and memory stays bounded
+        # past a gap, the table goes on only if a full data row comes (notes and its title aside); a
+        # text that fits no column ends it
+        if self.gap and (
+            kind is RowKind.STRAY or (kind in (RowKind.DATA, RowKind.SPARSE) and not self._goes_on(ahead))
+        ):
+            return False
+        if kind is not RowKind.DATA:
             self.hold(number, row, kind)
+            return True
+        self.take([row], (number,), chunk_rows)
         return True
 
-    def _goes_on(self, kind: RowKind, ahead: Ahead) -> bool:
-        """After a gap: whether the block starting here continues the table (a data row as full as the
-        table's usually are, before any header, note or blank row; and no cell right beside its
-        columns, where a wider table would start)."""
+    def _goes_on(self, ahead: Ahead) -> bool:
+        """After a gap, at a data or sparse row: whether its block continues the table: a data row as
+        full as the table's usually are comes (notes aside) before any header, stray text or blank
+        row, and no cell lies right beside its columns (where a wider table would start)."""
         rows = ahead(LOOKAHEAD_ROWS)
         if rows and self._touches(rows[0]):
             return False
-        for position, row in enumerate(rows):
-            if position:
-                kind = self.profile.classify(row, self._vocabulary, boundary=True)
+        for row in rows:
+            kind = self.profile.classify(row, self._vocabulary, boundary=True)
             if kind is RowKind.DATA and self.profile.is_typical(row):
                 return True
-            if kind not in (RowKind.DATA, RowKind.SPARSE):
+            if kind not in (RowKind.DATA, RowKind.SPARSE, RowKind.NOTE):
                 return False
         return False
 
@@ -221,20 +234,29 @@ class _OpenTable:
         )
 
     def ends_ahead(self, rows: Sequence[Row]) -> bool:
-        """Whether a table in a gap ends before the first of `rows` (its next non-blank row there does
-        not continue it)."""
+        """Whether a table in a gap ends before the first of `rows`: past blank rows and notes, its next
+        row there is a header, a stray text, or the start of a block that does not continue it."""
         for position, row in enumerate(rows[:LOOKAHEAD_ROWS]):
             kind = self.profile.classify(row, self._vocabulary, boundary=True)
-            if kind is RowKind.BLANK:
-                continue
-            if kind in (RowKind.HEADER, RowKind.NOTE):
+            if kind in (RowKind.HEADER, RowKind.STRAY):
                 return True
-            return not self._goes_on(kind, partial(_window_ahead, list(rows), position))
+            if kind in (RowKind.DATA, RowKind.SPARSE):
+                return not self._goes_on(partial(_window_ahead, list(rows), position))
         return False
 
     def _keep_held(self, count: int) -> None:
-        for number, row, kind in self.held[:count]:
-            if kind is not RowKind.BLANK:
+        """The first `count` held rows are the table's. Right under its data (before any blank row) they
+        are all data rows; past a gap only the sparse rows just before the next data are (what comes
+        before a note there, such as a page's title over its repeated header, is not); blank rows and
+        notes past a gap are not written."""
+        held = self.held[:count]
+        gap_at = next((position for position, (_, _, kind) in enumerate(held) if kind is RowKind.BLANK), len(held))
+        last_break = max(
+            (position for position, (_, _, kind) in enumerate(held) if kind in (RowKind.BLANK, RowKind.NOTE)),
+            default=-1,
+        )
+        for position, (number, row, kind) in enumerate(held):
+            if position < gap_at or (position > last_break and kind is RowKind.SPARSE):
                 self._rows.append(row)
                 self._numbers.append(number)
         del self.held[:count]
@@ -339,7 +361,14 @@ class SheetSegmenter:
         for start in find_tables(
             window, self._vocabulary, first_row_number=first_number, start_limit=self._scan_rows, blocked=blocked
         ):
-            table = _OpenTable(self._tables, start, self._vocabulary, self._outbox, self._sample_rows)
+            table = _OpenTable(
+                self._tables,
+                start,
+                self._vocabulary,
+                self._outbox,
+                sample_rows=self._sample_rows,
+                max_held=self._scan_rows,
+            )
             self._tables += 1
             self._open.append(table)
             opened.append(table)
@@ -395,14 +424,12 @@ class SheetSegmenter:
                 if not table.feed(first + position, batch[position], kind, _nothing_ahead, chunk_rows):
                     return position
             done = stop
-            # the blank rows, then the row after them: does the table go on?
-            while done < len(batch):
+            # the blank rows, then what follows until the table goes on past them (or ends)
+            while done < len(batch) and (done == stop or table.gap):
                 kind = profile.classify(batch[done], vocabulary, boundary=table.boundary)
                 if not table.feed(first + done, batch[done], kind, partial(self._ahead, batch, done), chunk_rows):
                     return done
                 done += 1
-                if kind is not RowKind.BLANK:
-                    break
         return len(batch)
 
     def _row_by_row(self, batch: list[Row], first: int, start: int) -> None:
