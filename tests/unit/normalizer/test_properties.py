@@ -12,11 +12,10 @@ import openpyxl
 from hypothesis import HealthCheck, given, settings
 
 from normalizer.config import Configuration
-from normalizer.detect import HeaderBlock
+from normalizer.detect import HeaderBlock, column_letter
 from normalizer.mapping import HeaderVocabulary
 from normalizer.pipeline import process
 from normalizer.segment import SheetSegmenter, TableEnded, TableFound
-from normalizer.write import column_letter
 from tests.unit.normalizer.sheet_layouts import CONFIGURATION as LAYOUT_CONFIGURATION
 from tests.unit.normalizer.sheet_layouts import ExpectedTable, layouts
 

@@ -6,8 +6,8 @@ table that ended) and returns the tables that start in it, each as a `HeaderBloc
 
 1. The window splits into blocks at blank rows, and each block's columns split into bands at columns
    that are empty in every row holding two or more cells or a value (a title, a note or a
-   `Key: value` line neither joins nor splits bands). Each band of a block is examined on its own, so tables side by
-   side, separated by one or more empty columns, are separate tables.
+   `Key: value` line neither joins nor splits bands). Each band of a block is examined on its own,
+   so tables side by side, separated by one or more empty columns, are separate tables.
 2. In a band, every run of up to three label rows is a candidate header, scored by fill, text share,
    vocabulary and the row below (`_score_block`). The earliest candidate scoring close to the best
    wins, so a band holding two tables starts with the first. A sparse row of group labels directly
@@ -20,7 +20,8 @@ table that ended) and returns the tables that start in it, each as a `HeaderBloc
    table).
 
 Labels are short texts: a sentence (six words or more, a numbered step, three words ending with a
-full stop) is never a header, which is also how prose is told from a table.
+full stop) is never a header, which is also how prose is told from a table; a question is a label
+(form exports head their columns with the questions asked).
 
 `TableProfile` describes a table from its first data rows (how full they are, which columns hold
 values, how long its texts are) and classifies a later row as data, sparse, blank, a note or a header
@@ -38,7 +39,6 @@ from statistics import median_low
 
 from normalizer.mapping import HeaderVocabulary, compact_header
 from normalizer.values import CellValue, cell_text
-from normalizer.write import column_letter
 
 MAX_HEADER_ROWS = 3
 """A stacked header has at most this many rows."""
@@ -90,6 +90,16 @@ _WEIGHT_TEXT = 0.2
 _WEIGHT_VOCABULARY = 0.35
 _WEIGHT_DATA_BELOW = 0.15
 _EXTRA_ROW_PENALTY = 0.08
+
+
+def column_letter(index: int) -> str:
+    """Excel's letters for a 0-based column index (0 → A, 27 → AB)."""
+    letters = ""
+    index += 1
+    while index:
+        index, remainder = divmod(index - 1, 26)
+        letters = chr(65 + remainder) + letters
+    return letters
 
 
 def is_blank_row(row: Sequence[CellValue]) -> bool:

@@ -340,7 +340,7 @@ class SheetSegmenter:
             batch = source.take(chunk_rows)
             if not batch:
                 break
-            done = self._whole_batch(batch, first) if len(self._open) == 1 and len(batch) == chunk_rows else 0
+            done = self._whole_batch(batch, first) if len(self._open) == 1 else 0
             if done < len(batch):
                 self._row_by_row(batch, first, done)
             for table in self._open:
@@ -421,7 +421,9 @@ class SheetSegmenter:
             table.take(batch[done:tail], range(first + done, first + tail), chunk_rows)
             for position in range(tail, stop):
                 kind = profile.classify(batch[position], vocabulary, boundary=table.boundary)
-                if not table.feed(first + position, batch[position], kind, _nothing_ahead, chunk_rows):
+                if not table.feed(
+                    first + position, batch[position], kind, partial(self._ahead, batch, position), chunk_rows
+                ):
                     return position
             done = stop
             # the blank rows, then what follows until the table goes on past them (or ends)
@@ -434,8 +436,10 @@ class SheetSegmenter:
 
     def _row_by_row(self, batch: list[Row], first: int, start: int) -> None:
         for position in range(start, len(batch)):
-            ahead = partial(self._ahead, batch, position)
-            self._feed_all(list(self._open), first + position, batch[position], ahead)
+            row = batch[position]
+            if not self._open and not any(row):
+                continue  # nothing open, nothing here (falsy cells alone start no table)
+            self._feed_all(list(self._open), first + position, row, partial(self._ahead, batch, position))
 
     def _ahead(self, batch: list[Row], position: int, count: int) -> list[Row]:
         rows = batch[position : position + count]
@@ -526,10 +530,6 @@ class SheetSegmenter:
                     yield from waiting[1:]
             else:
                 self._waiting.setdefault(event.index, []).append(event)
-
-
-def _nothing_ahead(count: int) -> list[Row]:
-    return []
 
 
 def _without(row: Row, first: int, last: int) -> Row:

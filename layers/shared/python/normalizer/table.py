@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from itertools import repeat
 
 from normalizer.config import Configuration, FieldSpec
-from normalizer.detect import HeaderBlock
+from normalizer.detect import HeaderBlock, column_letter
 from normalizer.mapping import ColumnMapping, HeaderVocabulary, column_samples, map_columns
 from normalizer.read import SheetInfo
 from normalizer.report import Candidate, ColumnResult, Finding, TableResult
@@ -29,7 +29,6 @@ from normalizer.write import (
     IssueRow,
     IssueSpool,
     RowBatch,
-    column_letter,
     fit_column,
 )
 

@@ -161,16 +161,6 @@ class RowSpool(Spool[Sequence[CellValue]]):
         return RowBatch(iter(self), self.count, self.width)
 
 
-def column_letter(index: int) -> str:
-    """Excel's letters for a 0-based column index (0 → A, 27 → AB)."""
-    letters = ""
-    index += 1
-    while index:
-        index, remainder = divmod(index - 1, 26)
-        letters = chr(65 + remainder) + letters
-    return letters
-
-
 def output_sheet_name(name: str, taken: set[str]) -> str:
     """A valid sheet name, unique (case-insensitively) among `taken`, close to `name`; adds it to `taken`.
 
