@@ -326,3 +326,19 @@ def test_cancellation_is_checked_every_few_thousand_rows_not_every_chunk(tmp_pat
     # Then it asked about once per interval (plus once per stage), not once per chunk
     assert report.status == "succeeded"
     assert 10 <= checks <= 10 + 12
+
+
+def test_a_run_that_fails_after_writing_leaves_no_output(make_workbook, tmp_path):
+    # Given a listener that breaks when told the output was written
+    path = make_workbook({"Members": [HEADER, ["Ann", "Smith", "a@b.co", "M1"]]})
+    output = tmp_path / "out.xlsx"
+
+    def broken_listener(name: str, level: str, message: str, data: dict[str, Any]) -> None:
+        if name == "run.output":
+            raise RuntimeError("listener down")
+
+    # When the engine runs
+    report = process(path, output, on_event=broken_listener)
+    # Then the run failed in finalize and the workbook it wrote is gone
+    assert report.failure is not None and (report.failure.code, report.failure.stage) == ("INTERNAL", "finalize")
+    assert (report.output, output.exists()) == (None, False)
