@@ -6,7 +6,7 @@ from typing import Any
 
 from normalizer.config import DEFAULT_CONFIGURATION
 from normalizer.mapping import HeaderVocabulary
-from normalizer.segment import SegmentEvent, SheetSegmenter, TableChunk, TableEnded, TableFound
+from normalizer.segment import MAX_HELD_ROWS, SegmentEvent, SheetSegmenter, TableChunk, TableEnded, TableFound
 
 VOCABULARY = HeaderVocabulary(DEFAULT_CONFIGURATION.fields)
 HEADER = ["First Name", "Last Name", "Email", "Member ID"]
@@ -122,3 +122,25 @@ def test_a_sheet_without_a_table_yields_nothing_and_says_whether_it_has_content(
     # When they are segmented, Then neither yields an event, and only the first has content
     assert (list(prose), prose.has_content) == ([], True)
     assert (list(empty), empty.has_content) == ([], False)
+
+
+def test_a_long_run_of_sparse_rows_right_under_the_data_is_data_and_is_not_held_in_memory():
+    # Given full rows, then more sparse rows (a first name only) than a table holds back, then full rows
+    sparse = [[f"Solo{i}"] for i in range(MAX_HELD_ROWS + 10)]
+    rows = [HEADER, *members(3), *sparse, *members(2, 100)]
+    # When they are segmented
+    events = segment(rows, chunk_rows=64)
+    # Then every row is data of the one table
+    assert data_rows(events, 0) == list(range(2, len(rows) + 1))
+    assert [e.index for e in events if isinstance(e, TableEnded)] == [0]
+
+
+def test_a_table_ends_once_it_has_held_back_too_many_rows_past_a_gap():
+    # Given a table, a gap, then more single-cell notes than a table holds back, then full rows
+    notes = [[f"Note: item {i}"] for i in range(MAX_HELD_ROWS + 10)]
+    rows = [HEADER, *members(3), [], *notes, *members(2, 100)]
+    # When they are segmented
+    events = segment(rows, chunk_rows=64)
+    # Then the table ended at its last data row; the rows far below are not its data
+    assert next((e.index, e.last_row) for e in events if isinstance(e, TableEnded)) == (0, 4)
+    assert data_rows(events, 0) == [2, 3, 4]

@@ -26,8 +26,8 @@ How a sheet is read:
      that fits none of its columns, none of its first rows fills as many of the table's columns as
      its rows usually do (a two-column "Fee | Total" block under a seven-column table), or it reaches
      into the column beside the table;
-   - it has held back `headerScanRows` rows past a gap (a run that long right under its data, gap-free,
-     is data: held rows never grow with the sheet);
+   - it has held back `MAX_HELD_ROWS` rows past a gap (a run that long right under its data, with no
+     blank row, is data: held rows never grow with the sheet);
    - the sheet ends.
    What it held back after its last data row is not data, except sparse rows right under the data
    when nothing but the end of the sheet follows them.
@@ -66,6 +66,10 @@ DEFAULT_CHUNK_ROWS = 512
 DEFAULT_SAMPLE_ROWS = 128
 LOOKAHEAD_ROWS = 8
 """Rows read ahead after a blank gap to decide whether the table goes on."""
+
+MAX_HELD_ROWS = 256
+"""Rows a table holds back past its data: past a gap it ends there, right under its data the run is
+data (so memory never grows with a run of blank rows, notes or sparse rows)."""
 
 Row = list[CellValue]
 Ahead = Callable[[int], list[Row]]
@@ -367,7 +371,7 @@ class SheetSegmenter:
                 self._vocabulary,
                 self._outbox,
                 sample_rows=self._sample_rows,
-                max_held=self._scan_rows,
+                max_held=MAX_HELD_ROWS,
             )
             self._tables += 1
             self._open.append(table)
