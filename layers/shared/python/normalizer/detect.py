@@ -327,11 +327,14 @@ class _Candidate:
 
 
 def _may_be_header(profile: _RowProfile | None) -> bool:
+    """Whether a row could be (part of) a header: mostly labels, no e-mail or date, and not a lone
+    note, footer or total line (whatever fields its words name)."""
     return (
         profile is not None
         and bool(profile.labels)
         and profile.text_share >= HEADER_TEXT_SHARE
         and not profile.has_email_or_date
+        and (profile.non_empty > 1 or not _is_note_text(profile.cells[min(profile.cells)]))
     )
 
 
@@ -390,23 +393,28 @@ def _is_group_row(row: _RowProfile | None, header_top: _RowProfile, first: int, 
     return first <= min(row.cells) and max(row.cells) <= last
 
 
-def _choose(candidates: Sequence[_Candidate]) -> _Candidate | None:
+def _by_preference(candidates: Sequence[_Candidate]) -> list[_Candidate]:
+    """The candidates that may be headers, the preferred first: the best, unless an earlier one scoring
+    close to it starts another table above; then the rest by score."""
     found = [
         candidate
         for candidate in candidates
         if candidate.score >= MIN_HEADER_SCORE and (candidate.has_data_below or candidate.known > 0)
     ]
     if not found:
-        return None
-    best = max(found, key=lambda candidate: (candidate.score, -candidate.start))
+        return []
+    ranked = sorted(found, key=lambda candidate: (-candidate.score, candidate.start))
+    best = ranked[0]
     earlier_tables = [
         candidate
         for candidate in found
         if candidate.start + candidate.row_count < best.start - 1 and candidate.score >= best.score - NEAR_BEST_MARGIN
     ]
     if earlier_tables:
-        return min(earlier_tables, key=lambda candidate: (candidate.start, -candidate.score))
-    return best
+        first = min(earlier_tables, key=lambda candidate: (candidate.start, -candidate.score))
+        ranked.remove(first)
+        ranked.insert(0, first)
+    return ranked
 
 
 # ---------------------------------------------------------------------------------------------
@@ -496,29 +504,31 @@ def _header_table(
     vocabulary: HeaderVocabulary,
     limit: int,
 ) -> _Shape | None:
-    """The table under a header starting in this block of the band, or None."""
+    """The table under a header starting in this block of the band, or None: the preferred header
+    with data under it (a header over no data gives way to the next)."""
     starts = [profile.position for profile in block if profile.position < limit]
-    chosen = _choose(_candidates(band, starts, vocabulary))
-    if chosen is None:
-        return None
-    start, count = chosen.start, chosen.row_count
-    header_top = band[start]
-    assert header_top is not None
-    block_start = block[0].position
-    while count < MAX_HEADER_ROWS and start > block_start and _is_group_row(band[start - 1], header_top, first, last):
-        start -= 1
-        count += 1
-        group_row = band[start]
-        assert group_row is not None
-        header_top = group_row
-    header_rows = [profile for profile in band[start : start + count] if profile is not None]
-    leaf = header_rows[-1]
-    data = _data_rows_below(band, start + count, PROFILE_ROWS, past_blank_rows=len(leaf.labels) >= 2)
-    if len(data) < (1 if chosen.known else MIN_DATA_ROWS) or not _holds_data(data):
-        return None
-    columns = {index for profile in (*header_rows, *data) for index in profile.cells}
-    texts = _merge_texts(header_rows, every_cell=True, last_column=max(columns))
-    return _Shape(start, count, texts, chosen.score, data)
+    for chosen in _by_preference(_candidates(band, starts, vocabulary)):
+        start, count = chosen.start, chosen.row_count
+        header_top = band[start]
+        assert header_top is not None
+        while (
+            count < MAX_HEADER_ROWS
+            and start > block[0].position
+            and _is_group_row(band[start - 1], header_top, first, last)
+        ):
+            start -= 1
+            count += 1
+            group_row = band[start]
+            assert group_row is not None
+            header_top = group_row
+        header_rows = [profile for profile in band[start : start + count] if profile is not None]
+        data = _data_rows_below(band, start + count, PROFILE_ROWS, past_blank_rows=len(header_rows[-1].labels) >= 2)
+        if len(data) < (1 if chosen.known else MIN_DATA_ROWS) or not _holds_data(data):
+            continue
+        columns = {index for profile in (*header_rows, *data) for index in profile.cells}
+        texts = _merge_texts(header_rows, every_cell=True, last_column=max(columns))
+        return _Shape(start, count, texts, chosen.score, data)
+    return None
 
 
 def _headerless_table(block: Sequence[_RowProfile], limit: int) -> _Shape | None:
