@@ -1,13 +1,18 @@
-"""Engine throughput next to the I/O floor, on generated member-export workbooks.
+"""Engine throughput next to the I/O floor, on generated number-heavy and text-heavy workbooks.
 
-`python -m bench.engine_bench [--sizes 10000,100000,1000000]` (from the repo root, with
-layers/shared/python on PYTHONPATH) prints one table and merges its figures into
+`python -m bench.engine_bench [--sizes 10000,100000,1000000] [--workbooks members,contacts]` (from the
+repo root, with layers/shared/python on PYTHONPATH) prints one table and merges its figures into
 `bench/results.json` under the key "engine".
+
+Workbooks (a title row, a header row, then the rows):
+- members (number-heavy): member id, full name, e-mail, phone, join date, balance; about 2% messy.
+- contacts (text-heavy): member number, first and last name, e-mail, phone, street, city, postcode,
+  status, notes; every cell text, about 2% messy.
 
 - floor: python-calamine reads every row, rustpy-xlsxwriter writes the same rows to a temp file
   (the fastest read/write pair available; the engine cannot beat it).
-- values: only `normalizer.values` processing of the six columns (integer, string, email, phone,
-  date, number), in 10k-row chunks, on cells already read.
+- values: only `normalizer.values` processing of the workbook's columns (typed as the fields they
+  hold), in 10k-row chunks, on cells already read.
 - engine: `normalizer.pipeline.process(input, output)` with the default configuration.
 
 Each measurement runs in a fresh subprocess; seconds cover the work after imports, and peak RSS is
@@ -28,6 +33,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -36,13 +42,13 @@ REPO_ROOT = BENCH_DIR.parent
 OUT_DIR = BENCH_DIR / "out"
 RESULTS_PATH = BENCH_DIR / "results.json"
 DEFAULT_SIZES = "10000,100000,1000000"
-HEADERS = ["Member ID", "Full Name", "Email", "Phone", "Joined", "Balance"]
 SHEET_NAME = "Members"
+DEFAULT_WORKBOOKS = "members,contacts"
 VALUES_CHUNK_ROWS = 10_000
 SMALL_RUN_MAX_ROWS = 100_000
 SMALL_RUN_REPEATS = 3
-# Fields for the values-only measurement, in HEADERS order.
-VALUE_FIELDS: list[dict[str, Any]] = [
+# Fields for the values-only measurement of the members workbook, in header order.
+MEMBER_FIELDS: list[dict[str, Any]] = [
     {"name": "member_id", "type": "integer", "validators": [{"kind": "unique"}]},
     {"name": "full_name", "type": "string", "transforms": ["trim", "collapseWhitespace"]},
     {"name": "email", "type": "email", "transforms": ["trim", "lower"]},
@@ -78,6 +84,30 @@ _LAST_NAMES = [
     "Brown",
 ]
 _DOMAINS = ["example.com", "Mail.example.org", "members.example.co.uk", "EXAMPLE.net"]
+_STREETS = ["Main Street", "Oak Avenue", "Rue de la Paix", "Königsallee", "Pine Road", "Station Lane"]
+_CITIES = ["Springfield", "Montréal", "Düsseldorf", "Riverside", "Kraków", "Salem", "Fairview"]
+_STATUSES = ["Active", "Lapsed", "Pending", "Honorary"]
+_NOTES = [
+    "",
+    "renewed online",
+    "paid by cheque at the spring meeting",
+    "moved from the north branch in 2019",
+    "prefers e-mail; no calls after 6pm",
+    "volunteer",
+]
+# Fields for the values-only measurement of the contacts workbook, in header order.
+CONTACT_FIELDS: list[dict[str, Any]] = [
+    {"name": "member_id", "validators": [{"kind": "unique"}]},
+    {"name": "first_name", "transforms": ["trim", "collapseWhitespace"]},
+    {"name": "last_name", "transforms": ["trim", "collapseWhitespace"]},
+    {"name": "email", "type": "email", "transforms": ["trim", "lower"]},
+    {"name": "phone", "type": "phone"},
+    {"name": "street"},
+    {"name": "city"},
+    {"name": "postcode"},
+    {"name": "status", "type": "enum", "enum": _STATUSES},
+    {"name": "notes"},
+]
 
 
 def _member_rows(rows: int) -> Iterator[dict[str, Any]]:
@@ -113,24 +143,78 @@ def _member_rows(rows: int) -> Iterator[dict[str, Any]]:
         yield row
 
 
-def workbook_path(rows: int) -> Path:
-    """Where the cached generated workbook with `rows` data rows lives."""
-    return OUT_DIR / f"members_{rows}.xlsx"
+def _contact_rows(rows: int) -> Iterator[dict[str, Any]]:
+    """Deterministic contact rows, all text, about 2% of them messy (stray spaces, bad e-mails,
+    blanks, lower-case status)."""
+    rng = random.Random(rows + 1)
+    for index in range(rows):
+        first, last = rng.choice(_FIRST_NAMES), rng.choice(_LAST_NAMES)
+        messy = rng.random()
+        row: dict[str, Any] = {
+            "Member No": f"M-{200_000 + index}",
+            "First Name": first,
+            "Last Name": last,
+            "Email": f"{first}.{last}{index}@{rng.choice(_DOMAINS)}".replace("'", ""),
+            "Phone": f"+1 ({rng.randrange(200, 999)}) {rng.randrange(200, 999)}-{rng.randrange(1000, 9999)}",
+            "Street": f"{rng.randrange(1, 999)} {rng.choice(_STREETS)}",
+            "City": rng.choice(_CITIES),
+            "Postcode": f"{rng.randrange(10000, 99999)}",
+            "Status": rng.choice(_STATUSES),
+            "Notes": rng.choice(_NOTES),
+        }
+        if messy < 0.005:
+            row["Email"] = f"{first} at example dot com"
+        elif messy < 0.01:
+            row["First Name"] = f"  {first}  "
+        elif messy < 0.015:
+            row["Status"] = row["Status"].lower()
+        elif messy < 0.02:
+            row["Phone"] = None
+        yield row
 
 
-def generate_workbook(path: Path, rows: int) -> Path:
-    """Write a member export: a title row, a header row, then `rows` rows x 6 columns (cached: an
-    existing file is reused). Returns the path.
+@dataclass(frozen=True)
+class BenchWorkbook:
+    """A kind of generated workbook: its header, its rows, and the fields its columns hold."""
+
+    name: str
+    headers: list[str]
+    rows: Callable[[int], Iterator[dict[str, Any]]]
+    fields: list[dict[str, Any]]
+
+
+WORKBOOKS = {
+    "members": BenchWorkbook(
+        "members", ["Member ID", "Full Name", "Email", "Phone", "Joined", "Balance"], _member_rows, MEMBER_FIELDS
+    ),
+    "contacts": BenchWorkbook(
+        "contacts",
+        ["Member No", "First Name", "Last Name", "Email", "Phone", "Street", "City", "Postcode", "Status", "Notes"],
+        _contact_rows,
+        CONTACT_FIELDS,
+    ),
+}
+
+
+def workbook_path(rows: int, workbook: str = "members") -> Path:
+    """Where the cached generated workbook of that kind with `rows` data rows lives."""
+    return OUT_DIR / f"{workbook}_{rows}.xlsx"
+
+
+def generate_workbook(path: Path, rows: int, workbook: str = "members") -> Path:
+    """Write an export of that kind: a title row, a header row, then `rows` rows (cached: an existing
+    file is reused). Returns the path.
     """
     from rustpy_xlsxwriter import FastExcel
 
     if path.exists():
         return path
     path.parent.mkdir(parents=True, exist_ok=True)
-    title = f"Member export — generated {datetime.date.today().isoformat()}, {rows:,} rows"
+    kind = WORKBOOKS[workbook]
+    title = f"{workbook.capitalize()} export — generated {datetime.date.today().isoformat()}, {rows:,} rows"
     partial = path.with_suffix(".partial.xlsx")
     FastExcel(str(partial)).sheet(
-        SHEET_NAME, _member_rows(rows), header_row=1, merge_ranges=[(0, 0, 0, len(HEADERS) - 1, title)]
+        SHEET_NAME, kind.rows(rows), header_row=1, merge_ranges=[(0, 0, 0, len(kind.headers) - 1, title)]
     ).save()
     partial.replace(path)
     return path
@@ -177,7 +261,8 @@ def _child_values(path: Path) -> dict[str, Any]:
     next(rows)
     next(rows)
     columns: list[list[Any]] = [list(column) for column in zip(*rows, strict=False)]
-    processors = [compile_field(FieldSpec.model_validate(spec)) for spec in VALUE_FIELDS]
+    fields = WORKBOOKS[path.stem.rsplit("_", 1)[0]].fields
+    processors = [compile_field(FieldSpec.model_validate(spec)) for spec in fields]
     row_count = len(columns[0])
     issues = 0
     started = time.perf_counter()
@@ -257,16 +342,17 @@ def _fastest(measure: Callable[[Path], dict[str, Any]], path: Path, repeats: int
     return min(runs, key=lambda run: float(run["seconds"]))
 
 
-def measure_size(rows: int) -> dict[str, Any]:
-    """Generate (or reuse) the workbook for `rows` and measure floor, values and engine on it
-    (fastest of 3 runs up to 100k rows, one run above).
+def measure_size(rows: int, workbook: str = "members") -> dict[str, Any]:
+    """Generate (or reuse) the workbook of that kind for `rows` and measure floor, values and engine
+    on it (fastest of 3 runs up to 100k rows, one run above).
     """
-    path = generate_workbook(workbook_path(rows), rows)
+    path = generate_workbook(workbook_path(rows, workbook), rows, workbook)
     repeats = SMALL_RUN_REPEATS if rows <= SMALL_RUN_MAX_ROWS else 1
     floor = _fastest(measure_floor, path, repeats)
     values = _fastest(measure_values, path, repeats)
     engine = _fastest(measure_engine, path, repeats)
     result: dict[str, Any] = {
+        "workbook": workbook,
         "rows": rows,
         "floor_seconds": round(floor["seconds"], 3),
         "floor_peak_rss_mb": round(floor["peak_rss_mb"], 1),
@@ -287,8 +373,8 @@ def measure_size(rows: int) -> dict[str, Any]:
 
 def format_table(results: list[dict[str, Any]]) -> str:
     """The results as one fixed-width text table."""
-    header = ("rows", "floor s", "floor MB", "values s", "engine s", "engine MB", "engine rows/s", "ratio")
-    lines = ["{:>9} {:>8} {:>9} {:>9} {:>9} {:>10} {:>14} {:>6}".format(*header)]
+    header = ("workbook", "rows", "floor s", "floor MB", "values s", "engine s", "engine MB", "engine rows/s", "ratio")
+    lines = ["{:<9} {:>9} {:>8} {:>9} {:>9} {:>9} {:>10} {:>14} {:>6}".format(*header)]
     for result in results:
         engine = (
             (
@@ -301,7 +387,8 @@ def format_table(results: list[dict[str, Any]]) -> str:
             else ("n/a", "n/a", "n/a", "n/a")
         )
         lines.append(
-            f"{result['rows']:>9,} {result['floor_seconds']:>8.2f} {result['floor_peak_rss_mb']:>9.0f} "
+            f"{result['workbook']:<9} {result['rows']:>9,} "
+            f"{result['floor_seconds']:>8.2f} {result['floor_peak_rss_mb']:>9.0f} "
             f"{result['values_seconds']:>9.3f} {engine[0]:>9} {engine[1]:>10} {engine[2]:>14} {engine[3]:>6}"
         )
     return "\n".join(lines)
@@ -327,6 +414,7 @@ def write_results(results: list[dict[str, Any]], path: Path = RESULTS_PATH) -> N
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--sizes", default=DEFAULT_SIZES, help="comma-separated row counts")
+    parser.add_argument("--workbooks", default=DEFAULT_WORKBOOKS, help=f"comma-separated, of {', '.join(WORKBOOKS)}")
     parser.add_argument("--child", choices=sorted(_CHILDREN), help=argparse.SUPPRESS)
     parser.add_argument("path", nargs="?", help=argparse.SUPPRESS)
     arguments = parser.parse_args(argv)
@@ -334,10 +422,15 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(_CHILDREN[arguments.child](Path(arguments.path))))
         return 0
     sizes = [int(size.replace("_", "")) for size in arguments.sizes.split(",") if size.strip()]
+    workbooks = [name.strip() for name in arguments.workbooks.split(",") if name.strip()]
+    unknown = sorted(set(workbooks) - set(WORKBOOKS))
+    if unknown:
+        parser.error(f"unknown workbook(s): {', '.join(unknown)}")
     results = []
     for rows in sizes:
-        results.append(measure_size(rows))
-        print(f"measured {rows:,} rows", file=sys.stderr, flush=True)
+        for workbook in workbooks:
+            results.append(measure_size(rows, workbook))
+            print(f"measured {workbook} {rows:,} rows", file=sys.stderr, flush=True)
     if not results[-1]["engine_available"]:
         print(f"engine: not available ({results[-1]['engine_unavailable_reason'].strip()})")
     print(format_table(results))

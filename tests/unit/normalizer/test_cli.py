@@ -105,3 +105,45 @@ def test_python_dash_m_normalizer_runs_the_cli(members, tmp_path):
     # Then it exits 0 and prints the report to standard output
     assert result.returncode == EXIT_SUCCEEDED, result.stderr
     assert json.loads(result.stdout)["output"]["sheetNames"] == ["Members", "Issues"]
+
+
+def printed_paths(text: str) -> list[Path]:
+    """Every absolute path named after an arrow in the CLI's messages."""
+    return [Path(part.split()[0]) for part in text.split("→ ")[1:]]
+
+
+def test_a_workbook_without_a_table_still_gets_its_output_and_every_printed_path_exists(
+    make_workbook, tmp_path, capsys
+):
+    # Given a workbook that holds only instructions
+    source = make_workbook({"Read me": [["How to use this template"], ["1. Enter one member per row."]]})
+    output = tmp_path / "out.xlsx"
+    # When the CLI processes it
+    status = main(["process", str(source), "--output", str(output), "--report", str(tmp_path / "report.json")])
+    # Then it succeeds, names its output, and every file it names exists
+    error = capsys.readouterr().err
+    assert status == EXIT_SUCCEEDED
+    assert printed_paths(error) == [output]
+    assert all(path.exists() for path in printed_paths(error))
+
+
+def test_a_failed_run_names_no_output(tmp_path, capsys):
+    # Given an input that does not exist
+    output = tmp_path / "o.xlsx"
+    # When the CLI processes it
+    status = main(["process", str(tmp_path / "missing.xlsx"), "--output", str(output)])
+    # Then it exits 1 without naming (or leaving) an output
+    assert status == EXIT_FAILED
+    assert printed_paths(capsys.readouterr().err) == []
+    assert not output.exists()
+
+
+def test_a_report_path_that_cannot_be_written_is_a_usage_error_before_any_work(members, tmp_path, capsys):
+    # Given a report path in a folder that does not exist
+    output = tmp_path / "o.xlsx"
+    # When the CLI runs
+    status = main(["process", str(members), "--output", str(output), "--report", str(tmp_path / "no" / "r.json")])
+    # Then it exits 2, says which file it cannot write, and processed nothing
+    assert status == EXIT_USAGE
+    assert "cannot write" in capsys.readouterr().err
+    assert not output.exists()

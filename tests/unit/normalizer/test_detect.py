@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from normalizer.config import DEFAULT_CONFIGURATION
-from normalizer.detect import DataChunk, HeaderBlock, TableRows, detect_header
+from normalizer.detect import detect_header, find_tables
 from normalizer.mapping import HeaderVocabulary
+from normalizer.segment import SheetSegmenter, TableChunk, TableEnded
 
 MEMBERS_HEADER = ["First Name", "Last Name", "Email", "Member ID"]
 
@@ -138,9 +139,16 @@ def test_empty_sheet_gives_a_sheet_empty_finding(make_workbook, validate):
     assert (finding.severity, finding.sheet_name, finding.table_index) == ("warning", "Sheet2", None)
 
 
-def test_sheet_without_a_header_gives_a_no_table_found_finding(make_workbook, validate):
-    # Given a sheet holding only numbers
-    path = make_workbook({"Numbers": [[1, 2, 3], [4, 5, 6], [7, 8, 9]]})
+def test_sheet_of_instructions_gives_a_no_table_found_finding(make_workbook, validate):
+    # Given a sheet holding a title and numbered steps in one column
+    steps = [
+        ["How to fill in this template"],
+        ["1. Enter one member per row."],
+        ["2. Write dates as 2024-05-01."],
+        ["3. Leave unknown values empty."],
+        ["Questions? Write to support@example.com and we will help."],
+    ]
+    path = make_workbook({"Instructions": steps})
     # When the engine runs
     report = validate(path)
     # Then no table is found and the run grades as a failure
@@ -151,8 +159,9 @@ def test_sheet_without_a_header_gives_a_no_table_found_finding(make_workbook, va
 
 
 def test_header_below_the_scan_window_is_not_found(make_workbook, validate, configuration):
-    # Given a header on row 8 and a configuration that scans only 5 rows
-    path = make_workbook({"Members": [*[[number] for number in range(7)], MEMBERS_HEADER, *members(2)]})
+    # Given seven lines of prose, then a header on row 8, and a configuration that scans only 5 rows
+    prose = [[f"Line {number} of the export notes, kept for the auditors."] for number in range(7)]
+    path = make_workbook({"Members": [*prose, MEMBERS_HEADER, *members(2)]})
     config = configuration({"name": "email", "type": "email"}, header_scan_rows=5)
     # When the engine runs
     report = validate(path, config)
@@ -183,17 +192,16 @@ def test_detect_header_prefers_the_first_of_two_tables_in_the_window():
     assert (header.row_start, header.texts) == (1, tuple(MEMBERS_HEADER))
 
 
-def test_table_rows_skip_blank_rows_between_text_rows_without_splitting():
+def test_blank_rows_between_text_rows_do_not_split_a_table():
     # Given text-only data rows separated by blank rows (no header among them)
-    header = HeaderBlock(row_start=1, row_count=1, first_column=0, texts=("First Name", "City"), score=1.0)
-    rows = [["Ann", "Paris"], [], ["Bob", "Rome"], [""], ["Eve", "Oslo"]]
+    rows = [["First Name", "City"], ["Ann", "Paris"], [], ["Bob", "Rome"], [""], ["Eve", "Oslo"]]
     # When the rows are streamed as tables
-    items = list(TableRows(iter(rows), header, HeaderVocabulary(DEFAULT_CONFIGURATION.fields), chunk_rows=4))
-    # Then they stay one table with their row numbers and two inner blank rows
-    assert all(isinstance(item, DataChunk) for item in items)
-    chunks = [item for item in items if isinstance(item, DataChunk)]
+    segmenter = SheetSegmenter(rows, HeaderVocabulary(DEFAULT_CONFIGURATION.fields), scan_rows=10, chunk_rows=4)
+    events = list(segmenter)
+    # Then they stay one table with their row numbers, ending at the last data row
+    chunks = [event for event in events if isinstance(event, TableChunk)]
     assert [n for chunk in chunks for n in chunk.row_numbers] == [2, 4, 6]
-    assert sum(chunk.blank_rows for chunk in chunks) == 2
+    assert [(event.index, event.last_row) for event in events if isinstance(event, TableEnded)] == [(0, 6)]
 
 
 def test_number_in_a_header_row_becomes_that_column_header(make_workbook, validate):
@@ -203,3 +211,66 @@ def test_number_in_a_header_row_becomes_that_column_header(make_workbook, valida
     report = validate(path)
     # Then the number is the third column's header text
     assert [c.header_raw for c in report.columns] == ["Email", "Full Name", "2024"]
+
+
+VOCABULARY = HeaderVocabulary(DEFAULT_CONFIGURATION.fields)
+
+
+def shapes(rows, **options):
+    return [
+        (start.header.row_start, start.header.row_count, start.header.first_column, start.header.texts)
+        for start in find_tables(rows, VOCABULARY, **options)
+    ]
+
+
+def test_find_tables_splits_a_block_at_empty_columns_into_side_by_side_tables():
+    # Given two headers and their data, one empty column apart, under one title
+    rows = [
+        ["Members"],
+        ["Email", "Full Name", "", "Code", "Amount"],
+        *[[f"p{i}@x.co", f"P{i}", "", "C", i] for i in range(3)],
+    ]
+    # Then each side is its own table
+    assert shapes(rows) == [(2, 1, 0, ("Email", "Full Name")), (2, 1, 3, ("Code", "Amount"))]
+
+
+def test_find_tables_stretches_group_labels_over_the_empty_cells_of_their_group():
+    # Given a sparse group row directly above a header
+    rows = [
+        ["Person", "", "Contact", ""],
+        ["First", "Last", "Email", "Phone"],
+        ["Ann", "Lee", "a@x.co", "+1 416 555 0100"],
+    ]
+    # Then both rows are the header, each column's text its pieces top to bottom
+    assert shapes(rows) == [
+        (1, 2, 0, ("Person First", "Person Last", "Contact Email", "Contact Phone")),
+    ]
+
+
+def test_find_tables_names_the_columns_of_a_headerless_block_after_the_sheets_letters():
+    # Given dates and amounts from column B on, with no header
+    rows = [["", f"2024-01-0{day}", day * 2.5] for day in range(1, 5)]
+    # Then it is a headerless table starting at its first row
+    assert shapes(rows) == [(1, 0, 1, ("Column B", "Column C"))]
+
+
+def test_find_tables_sees_no_table_in_prose_or_a_lone_title_over_a_gap():
+    # Given a title over numbered steps, and a title with a blank row under it over values
+    steps = [["Instructions"], ["1. Enter one member per row."], ["2. Save the file as xlsx."]]
+    title_then_values = [["Totals"], [], [1], [2]]
+    # Then the steps are no table, and the values are a headerless table without the title
+    assert shapes(steps) == []
+    assert shapes(title_then_values) == [(3, 0, 0, ("Column A",))]
+
+
+def test_find_tables_returns_nothing_over_or_under_blocked_columns():
+    # Given a table whose middle columns belong to a table already open there
+    rows = [["Email", "Full Name", "Phone"], ["a@x.co", "Ann", "+1 416 555 0100"], ["b@x.co", "Bob", "+1 416 555 0101"]]
+    # Then nothing is found over them
+    assert shapes(rows, blocked=[(1, 1)]) == []
+
+
+def test_find_tables_needs_two_data_rows_under_a_header_that_names_no_field():
+    # Given a summary block of one row under unknown labels, and the same under a known one
+    assert shapes([["Fee", "Total"], [25, 175]]) == []
+    assert shapes([["Email", "Total"], ["a@x.co", 175]]) == [(1, 1, 0, ("Email", "Total"))]

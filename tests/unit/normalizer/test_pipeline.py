@@ -260,15 +260,23 @@ def test_each_input_sheet_with_a_table_gets_an_output_sheet(make_workbook, tmp_p
     assert [sheet.name for sheet in report.sheets if sheet.tables] == ["North", "South"]
 
 
-def test_workbook_without_any_table_writes_no_output(make_workbook, tmp_path):
+def test_workbook_without_any_table_writes_the_configured_header_and_why(make_workbook, tmp_path, read_back):
     # Given a workbook with only an empty sheet
     path = make_workbook({"Blank": []})
     output = tmp_path / "out.xlsx"
     # When the engine runs
     report = process(path, output)
-    # Then the run succeeds with a failure grade and no output
-    assert (report.status, report.metrics.evaluation_outcome, report.output) == ("succeeded", "failure", None)
-    assert not output.exists()
+    # Then the run succeeds with a failure grade, and its output holds the configured header and the reason
+    assert (report.status, report.metrics.evaluation_outcome) == ("succeeded", "failure")
+    assert report.output is not None and report.output.sheet_names == ["Blank", "Issues"]
+    assert report.output.row_count == 0
+    assert read_back(output, "Blank") == [
+        ["first_name", "last_name", "full_name", "email", "phone", "member_id", "date_of_birth"]
+    ]
+    assert read_back(output, "Issues") == [
+        ["sheet", "row", "column", "field", "value", "code", "message"],
+        ["Blank", None, None, None, None, "sheet_empty", "Sheet 'Blank' is empty."],
+    ]
 
 
 def test_later_sheets_stream_every_row_exactly_once(make_workbook, tmp_path, read_back):
@@ -318,3 +326,19 @@ def test_cancellation_is_checked_every_few_thousand_rows_not_every_chunk(tmp_pat
     # Then it asked about once per interval (plus once per stage), not once per chunk
     assert report.status == "succeeded"
     assert 10 <= checks <= 10 + 12
+
+
+def test_a_run_that_fails_after_writing_leaves_no_output(make_workbook, tmp_path):
+    # Given a listener that breaks when told the output was written
+    path = make_workbook({"Members": [HEADER, ["Ann", "Smith", "a@b.co", "M1"]]})
+    output = tmp_path / "out.xlsx"
+
+    def broken_listener(name: str, level: str, message: str, data: dict[str, Any]) -> None:
+        if name == "run.output":
+            raise RuntimeError("listener down")
+
+    # When the engine runs
+    report = process(path, output, on_event=broken_listener)
+    # Then the run failed in finalize and the workbook it wrote is gone
+    assert report.failure is not None and (report.failure.code, report.failure.stage) == ("INTERNAL", "finalize")
+    assert (report.output, output.exists()) == (None, False)

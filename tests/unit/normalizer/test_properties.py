@@ -1,4 +1,5 @@
-"""Property: a table whose headers are the field names maps column for column and round-trips."""
+"""Properties: generated tables are found exactly where they are; a table whose headers are the
+field names maps column for column and round-trips."""
 
 from __future__ import annotations
 
@@ -11,7 +12,12 @@ import openpyxl
 from hypothesis import HealthCheck, given, settings
 
 from normalizer.config import Configuration
+from normalizer.detect import HeaderBlock, column_letter
+from normalizer.mapping import HeaderVocabulary
 from normalizer.pipeline import process
+from normalizer.segment import SheetSegmenter, TableEnded, TableFound
+from tests.unit.normalizer.sheet_layouts import CONFIGURATION as LAYOUT_CONFIGURATION
+from tests.unit.normalizer.sheet_layouts import ExpectedTable, layouts
 
 FIELD_NAMES = ["code", "city", "amount", "count", "note", "region"]
 FIELD_TYPES = {
@@ -79,3 +85,61 @@ def test_headers_equal_to_field_names_map_exactly_and_values_round_trip(table):
         assert len(body) == len(rows)
         for position, name in enumerate(names):
             assert [line[FIELD_NAMES.index(name)] for line in body] == [row[position] for row in rows]
+
+
+def _detected(rows: list[list[object]], chunk_rows: int) -> list[ExpectedTable]:
+    found: dict[int, HeaderBlock] = {}
+    ended: dict[int, int] = {}
+    vocabulary = HeaderVocabulary(LAYOUT_CONFIGURATION.fields)
+    for event in SheetSegmenter(rows, vocabulary, scan_rows=50, chunk_rows=chunk_rows, sample_rows=4):
+        if isinstance(event, TableFound):
+            found[event.index] = event.header
+        elif isinstance(event, TableEnded):
+            ended[event.index] = event.last_row
+    assert sorted(found) == sorted(ended) == list(range(len(found)))
+    return [
+        ExpectedTable(header.first_column, header.last_column, header.row_start, header.row_count, ended[index])
+        for index, header in sorted(found.items())
+    ]
+
+
+def _by_position(tables: list[ExpectedTable]) -> list[ExpectedTable]:
+    return sorted(tables, key=lambda table: (table.header_row_start, table.first_column))
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(layouts(), st.integers(min_value=1, max_value=9))
+def test_detected_tables_are_the_generated_ones_whatever_the_chunk_size(layout, chunk_rows):
+    # Given a generated sheet: preambles, notes, gaps, blank rows, side-by-side neighbours, headerless blocks
+    rows = layout.rows()
+    # When its rows stream through table detection in chunks of any size
+    detected = _detected(rows, chunk_rows)
+    # Then the tables found are the generated ones: same columns, header rows and last data row
+    assert _by_position(detected) == _by_position(layout.tables)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(layouts())
+def test_report_regions_of_a_real_workbook_are_the_generated_tables(layout):
+    # Given a generated layout written to a real workbook
+    with tempfile.TemporaryDirectory() as scratch:
+        source = Path(scratch) / "layout.xlsx"
+        workbook = openpyxl.Workbook()
+        for (row, column), value in layout.cells.items():
+            workbook.active.cell(row + 1, column + 1, value)
+        workbook.save(source)
+        # When the engine validates it
+        report = process(source, None, LAYOUT_CONFIGURATION, write_output=False)
+    # Then each reported table's region and header rows are those of a generated table
+    assert report.status == "succeeded", report.failure
+    expected = [
+        (
+            f"{column_letter(table.first_column)}{table.header_row_start}:"
+            f"{column_letter(table.last_column)}{table.last_row}",
+            table.header_row_count,
+            table.header_row_count == 0,
+        )
+        for table in _by_position(layout.tables)
+    ]
+    reported = [(table.region, table.header_row_count, table.headerless) for table in report.sheets[0].tables]
+    assert sorted(reported) == sorted(expected)

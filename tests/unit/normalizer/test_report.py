@@ -46,7 +46,7 @@ def test_succeeded_report_has_every_documented_key_in_camel_case(make_workbook, 
     assert set(document["sheets"][0]) == {"index", "name", "visible", "isActive", "processed", "tables"}
     assert set(document["sheets"][0]["tables"][0]) == {
         "index", "region", "headerRowStart", "headerRowCount", "dataRowStart", "dataRowCount", "columnCount",
-        "outputSheet",
+        "headerless", "outputSheet",
     }  # fmt: skip
     assert set(document["findings"][0]) == {"code", "severity", "message", "sheetName", "tableIndex", "field"}
     assert set(document["output"]) == {"path", "filename", "sizeBytes", "sheetNames", "rowCount", "issueCount"}

@@ -12,6 +12,7 @@ from normalizer.write import (
     IssueSpool,
     OutputSheet,
     RowBatch,
+    RowSpool,
     fit_column,
     output_sheet_name,
     write_workbook,
@@ -205,3 +206,18 @@ def test_issue_spool_gives_back_every_issue_in_order_across_flushes():
     assert list(spool) == issues
     assert spool.count == 10
     spool.close()
+
+
+def test_row_spool_gives_back_every_row_in_order_across_its_file():
+    # Given a row spool that moves to a temporary file every two rows
+    spool = RowSpool(flush_every=2)
+    try:
+        # When batches of rows are kept
+        spool.add(RowBatch(iter([("a", 1), ("b", 2), ("c", 3)]), count=3, width=2))
+        spool.add(RowBatch(iter([("d", 4, True)]), count=1, width=3))
+        batch = spool.batch()
+        # Then one batch gives them all back in order, as wide as the widest
+        assert (batch.count, batch.width) == (4, 3)
+        assert [tuple(row) for row in batch.rows] == [("a", 1), ("b", 2), ("c", 3), ("d", 4, True)]
+    finally:
+        spool.close()

@@ -11,6 +11,7 @@ import datetime
 import json
 import sys
 from collections.abc import Sequence
+from contextlib import ExitStack
 from pathlib import Path
 from typing import IO, Any, NoReturn
 
@@ -104,14 +105,18 @@ def main(argv: Sequence[str] | None = None) -> int:
             return EXIT_USAGE
     from normalizer.pipeline import process
 
-    events_stream: IO[str] | None = None
-    try:
-        if arguments.events is not None:
-            try:
-                events_stream = arguments.events.open("w", encoding="utf-8")
-            except OSError as error:
-                print(f"python -m normalizer: error: cannot write events file: {error}", file=sys.stderr)
-                return EXIT_USAGE
+    with ExitStack() as files:
+        try:
+            # both are opened before the run, so a bad path is a usage error and no work is wasted
+            report_stream = (
+                files.enter_context(arguments.report.open("w", encoding="utf-8")) if arguments.report else None
+            )
+            events_stream = (
+                files.enter_context(arguments.events.open("w", encoding="utf-8")) if arguments.events else None
+            )
+        except OSError as error:
+            print(f"python -m normalizer: error: cannot write {error.filename}: {error.strerror}", file=sys.stderr)
+            return EXIT_USAGE
         report = process(
             arguments.input,
             arguments.output,
@@ -120,19 +125,18 @@ def main(argv: Sequence[str] | None = None) -> int:
             active_sheet_only=arguments.active_sheet_only,
             on_event=_EventLog(events_stream) if events_stream is not None else None,
         )
-    finally:
-        if events_stream is not None:
-            events_stream.close()
-    document = json.dumps(report.to_json_dict(), indent=2, ensure_ascii=False)
-    if arguments.report is not None:
-        arguments.report.write_text(document + "\n", encoding="utf-8")
-    else:
-        print(document)
+        document = json.dumps(report.to_json_dict(), indent=2, ensure_ascii=False)
+        if report_stream is not None:
+            report_stream.write(document + "\n")
+        else:
+            print(document)
     if report.status == "succeeded":
         metrics = report.metrics
+        # name the file the run wrote (it always writes one when it succeeds), never the one asked for
+        written = f"→ {report.output.path}" if report.output is not None else "no output written"
         print(
             f"succeeded: {metrics.table_count} table(s), {metrics.row_count_total} rows, "
-            f"{metrics.validation_issues_total} issues → {arguments.output}",
+            f"{metrics.validation_issues_total} issues {written}",
             file=sys.stderr,
         )
         return EXIT_SUCCEEDED

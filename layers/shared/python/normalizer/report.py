@@ -111,7 +111,12 @@ class ColumnResult(ReportModel):
 
 
 class TableResult(ReportModel):
-    """A table found on a sheet: where it is and where it went in the output."""
+    """A table found on a sheet: where it is and where it went in the output.
+
+    `region` spans its header and data rows (a table ends at its last data row). A headerless table
+    (`headerless`: a block of data with no header row) has `headerRowCount` 0, `headerRowStart` equal
+    to `dataRowStart`, and columns named after the sheet's letters (`Column A`).
+    """
 
     index: int
     region: str
@@ -120,6 +125,7 @@ class TableResult(ReportModel):
     data_row_start: int
     data_row_count: int
     column_count: int
+    headerless: bool
     output_sheet: str | None
 
 

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from itertools import chain, compress, islice, repeat
 from operator import attrgetter
 from pathlib import Path
-from typing import IO, Any, Literal
+from typing import IO, Any, Generic, Literal, TypeVar
 
 import rustpy_xlsxwriter
 
@@ -50,15 +50,17 @@ DATE_FORMAT = "yyyy-mm-dd"
 DATETIME_FORMAT = "yyyy-mm-dd hh:mm:ss"
 ISSUES_SHEET_NAME = "Issues"
 ISSUES_HEADER = ("sheet", "row", "column", "field", "value", "code", "message")
-SPOOL_FLUSH_ISSUES = 20_000
+SPOOL_FLUSH_ITEMS = 20_000
 
 _FORBIDDEN_IN_SHEET_NAMES = str.maketrans(dict.fromkeys("[]:*?/\\", "_"))
 _DATE_CLASSES = (datetime.date, datetime.datetime)
 _YEAR = attrgetter("year")
 _PLAIN_CLASSES = frozenset({int, float, bool})
 
-IssueRow = tuple[str, int, str, str, str, str, str]
-"""One issue as written: sheet, row, column letter, field, value, code, message."""
+IssueRow = tuple[str, int | None, str, str, str, str, str]
+"""One issue as written: sheet, row, column letter, field, value, code, message (a finding about a
+whole sheet has no row)."""
+_Item = TypeVar("_Item")
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,35 +98,35 @@ class WrittenWorkbook:
     sheet_names: list[str]
 
 
-class IssueSpool:
-    """Issues on their way to the `Issues` sheet: in memory up to a bound, then pickled to a temp file."""
+class Spool(Generic[_Item]):
+    """Items in the order added: in memory up to a bound, then pickled to a temporary file. Close it."""
 
-    def __init__(self, flush_every: int = SPOOL_FLUSH_ISSUES) -> None:
-        self._buffer: list[IssueRow] = []
+    def __init__(self, flush_every: int = SPOOL_FLUSH_ITEMS) -> None:
+        self._buffer: list[_Item] = []
         self._file: IO[bytes] | None = None
         self._flush_every = flush_every
         self.count = 0
 
-    def extend(self, issues: Sequence[IssueRow]) -> None:
-        """Add issues in the order they should be listed."""
-        self._buffer.extend(issues)
-        self.count += len(issues)
+    def extend(self, items: Sequence[_Item]) -> None:
+        """Add items in the order they should come back."""
+        self._buffer.extend(items)
+        self.count += len(items)
         if len(self._buffer) >= self._flush_every:
             self._flush()
 
     def _flush(self) -> None:
         if self._file is None:
-            self._file = tempfile.TemporaryFile(prefix="normalizer-issues-")  # noqa: SIM115 - closed by close()
+            self._file = tempfile.TemporaryFile(prefix="normalizer-spool-")  # noqa: SIM115 - closed by close()
         pickle.dump(self._buffer, self._file, protocol=pickle.HIGHEST_PROTOCOL)
         self._buffer = []
 
-    def __iter__(self) -> Iterator[IssueRow]:
+    def __iter__(self) -> Iterator[_Item]:
         if self._file is not None:
             self._file.flush()
             self._file.seek(0)
             while True:
                 try:
-                    batch: list[IssueRow] = pickle.load(self._file)  # noqa: S301 - our own temp file
+                    batch: list[_Item] = pickle.load(self._file)  # noqa: S301 - our own temp file
                 except EOFError:
                     break
                 yield from batch
@@ -138,14 +140,25 @@ class IssueSpool:
         self._buffer = []
 
 
-def column_letter(index: int) -> str:
-    """Excel's letters for a 0-based column index (0 → A, 27 → AB)."""
-    letters = ""
-    index += 1
-    while index:
-        index, remainder = divmod(index - 1, 26)
-        letters = chr(65 + remainder) + letters
-    return letters
+class IssueSpool(Spool[IssueRow]):
+    """Issues on their way to the `Issues` sheet."""
+
+
+class RowSpool(Spool[Sequence[CellValue]]):
+    """Output rows that must wait for their turn in a sheet (a table beside one still being written)."""
+
+    def __init__(self, flush_every: int = SPOOL_FLUSH_ITEMS) -> None:
+        super().__init__(flush_every)
+        self.width = 0
+
+    def add(self, batch: RowBatch) -> None:
+        """Keep a batch's rows (consuming them)."""
+        self.extend(list(batch.rows))
+        self.width = max(self.width, batch.width)
+
+    def batch(self) -> RowBatch:
+        """Every kept row, in order, as one batch."""
+        return RowBatch(iter(self), self.count, self.width)
 
 
 def output_sheet_name(name: str, taken: set[str]) -> str:
@@ -164,13 +177,13 @@ def output_sheet_name(name: str, taken: set[str]) -> str:
     return candidate
 
 
-def fit_column(values: Sequence[CellValue]) -> Sequence[CellValue]:
+def fit_column(values: Sequence[CellValue], kinds: set[type] | None = None) -> Sequence[CellValue]:
     """Make a column's values writable: text over 32,767 characters is cut, dates outside 1900 to 9999
-    become ISO text.
+    become ISO text. `kinds`, the set of the values' types, is computed when not given.
 
     Returns `values` itself when nothing needed changing (the common case, checked at C speed).
     """
-    kinds = set(map(type, values))
+    kinds = set(map(type, values)) if kinds is None else set(kinds)
     kinds.discard(type(None))
     if kinds <= _PLAIN_CLASSES:
         return values
